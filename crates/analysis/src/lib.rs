@@ -1,0 +1,1 @@
+//! mixmaster-analysis (work in progress)

@@ -1,0 +1,14 @@
+//! # mixmaster-dsp
+//!
+//! Sample processing for mixing and mastering: filters, dynamics, the true-peak
+//! limiter, saturation, stereo tools, delay and reverb, dither and fades.
+//!
+//! Audio is planar `f32` (one slice per channel). Every processor implements
+//! [`Processor`]: it is prepared once for a sample rate, channel count and
+//! maximum block size (where it may allocate), then processes blocks in place
+//! without allocating or locking, and reports its latency in samples so that a
+//! mixer can keep parallel paths aligned.
+
+pub mod processor;
+
+pub use processor::{Chain, ProcessSpec, Processor};

@@ -1,0 +1,1 @@
+//! mixmaster-engine (work in progress)

@@ -1,0 +1,1 @@
+//! mixmaster-io (work in progress)
