@@ -9,6 +9,16 @@
 //! without allocating or locking, and reports its latency in samples so that a
 //! mixer can keep parallel paths aligned.
 
+pub mod denormal;
+pub mod dynamics;
+pub mod filter;
+pub mod oversample;
 pub mod processor;
+pub mod saturation;
+pub mod smooth;
+pub mod stereo;
+pub mod time;
+pub mod units;
+pub mod utility;
 
 pub use processor::{Chain, ProcessSpec, Processor};
