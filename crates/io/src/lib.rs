@@ -1,1 +1,10 @@
-//! mixmaster-io (work in progress)
+//! mixmaster-io: decode any common audio file to planar `f32`, resample with a
+//! high-quality sinc, and encode WAV/AIFF/FLAC with atomic, input-safe writes.
+
+mod buffer;
+mod decode;
+mod error;
+
+pub use buffer::AudioBuffer;
+pub use decode::{AudioInfo, AudioReader, read_audio};
+pub use error::{Error, FilePath, Result};

@@ -1,0 +1,311 @@
+//! Streaming decode of any format symphonia supports (WAV, AIFF/AIFC, FLAC, MP3,
+//! Ogg Vorbis, ALAC/AAC in MP4/M4A, CAF, MKV) into planar `f32`.
+//!
+//! Integer PCM converts bit-exactly with symphonia's own scaling: `i16 / 32768`,
+//! `i24 / 8388608`, `i8 / 128`, unsigned 8-bit `(u / 128) - 1`; 32-bit integers are
+//! divided by 2^31 in `f64` and rounded once to `f32`. Float samples (including NaN
+//! and ±Inf) pass through unchanged; 64-bit floats are rounded to `f32`.
+//!
+//! Memory stays flat however long the file is: the reader holds the decoder's
+//! current packet plus the part of it not yet handed out (the "carry-over").
+//!
+//! Robustness policy:
+//! - a packet the decoder rejects (corrupt data) is skipped, counted in
+//!   [`AudioReader::skipped_packets`], and decoding continues;
+//! - data that ends early (truncated file) ends the stream: what decoded is returned;
+//! - symphonia is pure safe Rust, but malformed input has in rare cases triggered
+//!   panics (index out of range, arithmetic overflow) inside demuxers or decoders.
+//!   Every call into symphonia is therefore wrapped in `catch_unwind`, and a panic
+//!   becomes [`Error::Decode`]: a caller processing a batch must get an error for one
+//!   bad file, not lose the whole process.
+
+use std::fs::File;
+use std::io::ErrorKind;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use crate::buffer::AudioBuffer;
+use crate::error::{Error, Result};
+
+/// Consecutive undecodable packets tolerated before the stream is declared broken.
+/// A few corrupt packets in a lossy stream are normal damage; hundreds in a row mean
+/// the data is not audio at all, and continuing would only produce silence.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 64;
+
+/// What the container and codec say about a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioInfo {
+    /// Sample rate in Hz (never 0: such files are rejected).
+    pub sample_rate: u32,
+    /// Number of channels (never 0: such files are rejected).
+    pub channels: usize,
+    /// Length in frames if the container states it.
+    pub frames: Option<u64>,
+    /// Codec short name as symphonia reports it (e.g. `pcm_s16le`, `flac`, `mp3`).
+    pub codec: String,
+    /// Bits per decoded sample for PCM-like codecs (16, 24, 32…), `None` for lossy codecs.
+    pub bits_per_sample: Option<u32>,
+    /// Container short name (e.g. `wave`, `aiff`, `flac`, `ogg`, `isomp4`).
+    pub container: String,
+}
+
+/// A streaming decoder: open a file, then pull blocks of planar `f32` frames.
+pub struct AudioReader {
+    path: PathBuf,
+    info: AudioInfo,
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    /// The current decoded packet, one vector per channel.
+    carry: Vec<Vec<f32>>,
+    /// Frames of `carry` already handed out.
+    carry_pos: usize,
+    finished: bool,
+    skipped: u64,
+}
+
+/// Runs `f`, turning a panic into `Error::Decode` for `path` (see module docs for why).
+fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|_| Error::Decode(path.into(), "decoder panicked on malformed data".into()))
+}
+
+/// Maps a symphonia error raised while opening (probing) a file.
+fn open_error(path: &Path, err: SymError) -> Error {
+    match err {
+        SymError::Unsupported(_) => Error::Unrecognised(path.into()),
+        SymError::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => {
+            Error::TruncatedHeader(path.into())
+        }
+        SymError::IoError(e) => Error::io(path, e),
+        other => Error::Decode(path.into(), other.to_string()),
+    }
+}
+
+impl AudioReader {
+    /// Opens `path`, identifies its container and codec, and prepares the decoder.
+    ///
+    /// Fails with a specific error for a missing file, a directory, an empty file,
+    /// unrecognised bytes, a truncated header, 0 channels or a sample rate of 0.
+    pub fn open(path: &Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::IsDirectory(path.into()));
+        }
+        if meta.len() == 0 {
+            return Err(Error::Empty(path.into()));
+        }
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        let format = guarded(path, || {
+            symphonia::default::get_probe().probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+        })?
+        .map_err(|e| open_error(path, e))?;
+
+        let track = format
+            .default_track(TrackType::Audio)
+            .ok_or_else(|| Error::NoAudioTrack(path.into()))?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| Error::NoAudioTrack(path.into()))?
+            .clone();
+        let channels = params.channels.as_ref().map_or(0, |c| c.count());
+        if channels == 0 {
+            return Err(Error::ZeroChannels(path.into()));
+        }
+        let sample_rate = params.sample_rate.unwrap_or(0);
+        if sample_rate == 0 {
+            return Err(Error::ZeroSampleRate(path.into()));
+        }
+        let track_id = track.id;
+        let frames = track.num_frames;
+        let decoder = guarded(path, || {
+            symphonia::default::get_codecs()
+                .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        })?
+        .map_err(|e| Error::Unsupported(path.into(), e.to_string()))?;
+
+        let info = AudioInfo {
+            sample_rate,
+            channels,
+            frames,
+            codec: decoder.codec_info().short_name.to_string(),
+            bits_per_sample: params.bits_per_sample,
+            container: format.format_info().short_name.to_string(),
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            info,
+            format,
+            decoder,
+            track_id,
+            carry: vec![Vec::new(); channels],
+            carry_pos: 0,
+            finished: false,
+            skipped: 0,
+        })
+    }
+
+    /// Stream properties.
+    pub fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+
+    /// Number of packets skipped so far because the decoder rejected them.
+    pub fn skipped_packets(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Fills each of `out`'s channel vectors (cleared first; capacity is reused) with up
+    /// to `max_frames` frames and returns how many frames were read; 0 means the end.
+    ///
+    /// `out` must hold exactly `info().channels` vectors.
+    pub fn read_block(&mut self, out: &mut [Vec<f32>], max_frames: usize) -> Result<usize> {
+        if out.len() != self.info.channels {
+            return Err(Error::ChannelMismatch {
+                path: self.path.as_path().into(),
+                expected: self.info.channels,
+                got: format!("{} output vectors", out.len()),
+            });
+        }
+        for ch in out.iter_mut() {
+            ch.clear();
+        }
+        let mut filled = 0;
+        while filled < max_frames {
+            let available = self.carry[0].len() - self.carry_pos;
+            if available == 0 {
+                if !self.decode_next_packet()? {
+                    break;
+                }
+                continue;
+            }
+            let n = available.min(max_frames - filled);
+            for (dst, src) in out.iter_mut().zip(&self.carry) {
+                dst.extend_from_slice(&src[self.carry_pos..self.carry_pos + n]);
+            }
+            self.carry_pos += n;
+            filled += n;
+        }
+        Ok(filled)
+    }
+
+    /// Decodes the next packet of our track into `carry`. Returns `false` at the end.
+    fn decode_next_packet(&mut self) -> Result<bool> {
+        if self.finished {
+            return Ok(false);
+        }
+        let mut bad_in_a_row = 0u32;
+        loop {
+            let next = guarded(&self.path, || self.format.next_packet())?;
+            let packet = match next {
+                Ok(Some(p)) => p,
+                // End of stream; `ResetRequired` means a chained stream (e.g. a second
+                // Ogg logical stream with new parameters): we treat it as the end.
+                Ok(None) | Err(SymError::ResetRequired) => {
+                    self.finished = true;
+                    return Ok(false);
+                }
+                // Truncated data: the demuxer ran out of bytes mid-packet.
+                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    self.finished = true;
+                    return Ok(false);
+                }
+                Err(SymError::IoError(e)) => return Err(Error::io(&self.path, e)),
+                Err(e) => {
+                    bad_in_a_row += 1;
+                    self.skipped += 1;
+                    if bad_in_a_row > MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(Error::Decode(self.path.as_path().into(), e.to_string()));
+                    }
+                    continue;
+                }
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let decoder = &mut self.decoder;
+            let carry = &mut self.carry;
+            let decoded = guarded(&self.path, || match decoder.decode(&packet) {
+                Ok(buf) => Ok((buf.num_planes(), {
+                    buf.copy_to_vecs_planar::<f32>(carry);
+                })),
+                Err(e) => Err(e),
+            })?;
+            match decoded {
+                Ok((planes, ())) => {
+                    if planes != self.info.channels {
+                        return Err(Error::Decode(
+                            self.path.as_path().into(),
+                            format!(
+                                "channel count changed mid-stream ({} -> {planes})",
+                                self.info.channels
+                            ),
+                        ));
+                    }
+                    self.carry_pos = 0;
+                    if self.carry[0].is_empty() {
+                        // Gapless trimming can leave an empty packet; keep going.
+                        continue;
+                    }
+                    return Ok(true);
+                }
+                Err(SymError::DecodeError(msg)) => {
+                    bad_in_a_row += 1;
+                    self.skipped += 1;
+                    if bad_in_a_row > MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(Error::Decode(self.path.as_path().into(), msg.to_string()));
+                    }
+                }
+                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                    // A packet cut short by the end of the file.
+                    self.finished = true;
+                    return Ok(false);
+                }
+                Err(e) => return Err(Error::Decode(self.path.as_path().into(), e.to_string())),
+            }
+        }
+    }
+}
+
+/// Decodes a whole file into memory (built on [`AudioReader`]).
+pub fn read_audio(path: &Path) -> Result<AudioBuffer> {
+    const BLOCK: usize = 65_536;
+    let mut reader = AudioReader::open(path)?;
+    let info = reader.info().clone();
+    let capacity = info
+        .frames
+        .and_then(|f| usize::try_from(f).ok())
+        .unwrap_or(0);
+    let mut buf = AudioBuffer {
+        sample_rate: info.sample_rate,
+        channels: (0..info.channels)
+            .map(|_| Vec::with_capacity(capacity))
+            .collect(),
+    };
+    let mut block = vec![Vec::with_capacity(BLOCK); info.channels];
+    while reader.read_block(&mut block, BLOCK)? > 0 {
+        for (dst, src) in buf.channels.iter_mut().zip(&block) {
+            dst.extend_from_slice(src);
+        }
+    }
+    Ok(buf)
+}
