@@ -1,0 +1,315 @@
+//! Atomic, input-safe writing of WAV/AIFF/FLAC.
+//!
+//! Audio is written to a hidden temporary file beside the destination
+//! (`.name.wav.tmp-<pid>-<n>`), fsynced, then renamed over the destination, so a
+//! reader never sees a half-written file and a crash leaves the old file intact.
+//! If the writer is dropped without `finish`, or anything fails, the temporary file
+//! is removed and the destination is untouched.
+//!
+//! Safety checks ([`check_output`]): an existing destination is refused unless
+//! `force`; a destination that is the same file as any input is refused even with
+//! `force` (compared by canonical path, and on Unix also by device and inode so a
+//! hard link is caught too).
+
+use std::fs::{File, OpenOptions};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::aiff::AiffWriter;
+use crate::buffer::AudioBuffer;
+use crate::error::{Error, Result};
+use crate::flac::FlacWriter;
+use crate::format::{EncodeSpec, FileFormat, SampleFormat, quantize};
+
+/// Policy for a write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Overwrite an existing destination (never an input).
+    pub force: bool,
+    /// Files being read for this job; none of them may be the destination.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Canonical form of a path that may not exist yet: its parent canonicalised, plus the name.
+fn canonical_destination(path: &Path) -> Result<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Ok(p);
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::UnsupportedOutput(path.into(), "not a file name".into()))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let parent = parent.canonicalize().map_err(|_| {
+        Error::Io(
+            path.into(),
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "output directory does not exist",
+            ),
+        )
+    })?;
+    Ok(parent.join(name))
+}
+
+#[cfg(unix)]
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Validates a destination before any work is done: refuses an existing file unless
+/// `force`, a directory, and (even with `force`) any of `opts.inputs`.
+pub fn check_output(path: &Path, opts: &WriteOptions) -> Result<()> {
+    let dest = canonical_destination(path)?;
+    let dest_meta = std::fs::metadata(path).ok();
+    for input in &opts.inputs {
+        let same_path = input.canonicalize().is_ok_and(|c| c == dest);
+        let same_file = match (&dest_meta, std::fs::metadata(input)) {
+            (Some(d), Ok(i)) => same_inode(d, &i),
+            _ => false,
+        };
+        if same_path || same_file {
+            return Err(Error::OverwritesInput(path.into()));
+        }
+    }
+    if let Some(meta) = dest_meta {
+        if meta.is_dir() {
+            return Err(Error::UnsupportedOutput(
+                path.into(),
+                "is a directory, not a file name".into(),
+            ));
+        }
+        if !opts.force {
+            return Err(Error::AlreadyExists(path.into()));
+        }
+    }
+    Ok(())
+}
+
+/// The encoder behind an [`AudioWriter`].
+enum Sink {
+    Wav(hound::WavWriter<BufWriter<File>>),
+    Aiff(AiffWriter<BufWriter<File>>),
+    Flac(FlacWriter<BufWriter<File>>),
+}
+
+/// Streaming, atomic audio file writer.
+pub struct AudioWriter {
+    dest: PathBuf,
+    temp: PathBuf,
+    /// A second handle on the temp file, used to fsync after the encoder is finished.
+    sync_handle: File,
+    sink: Option<Sink>,
+    spec: EncodeSpec,
+    channels: usize,
+    force: bool,
+    /// Reused per-channel integer scratch for the integer encoders.
+    ints: Vec<Vec<i32>>,
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn validate_spec(path: &Path, spec: EncodeSpec, sample_rate: u32, channels: usize) -> Result<()> {
+    if channels == 0 {
+        return Err(Error::ZeroChannels(path.into()));
+    }
+    if sample_rate == 0 {
+        return Err(Error::ZeroSampleRate(path.into()));
+    }
+    let unsupported = |msg: &str| Err(Error::UnsupportedOutput(path.into(), msg.into()));
+    match (spec.format, spec.sample_format) {
+        (FileFormat::Aiff, SampleFormat::Float32) => {
+            unsupported("AIFF output supports 16- or 24-bit integer samples only")
+        }
+        (FileFormat::Flac, SampleFormat::Float32) => {
+            unsupported("FLAC output supports 16- or 24-bit integer samples only")
+        }
+        (FileFormat::Flac, _) if channels > 8 => unsupported("FLAC supports at most 8 channels"),
+        (FileFormat::Flac, _) if sample_rate > 655_350 => {
+            unsupported("FLAC supports sample rates up to 655350 Hz")
+        }
+        _ if channels > usize::from(u16::MAX) => unsupported("too many channels"),
+        _ => Ok(()),
+    }
+}
+
+impl AudioWriter {
+    /// Checks the destination ([`check_output`]), then opens a temporary file beside it
+    /// and writes the header.
+    pub fn create(
+        path: &Path,
+        spec: EncodeSpec,
+        sample_rate: u32,
+        channels: usize,
+        opts: &WriteOptions,
+    ) -> Result<Self> {
+        validate_spec(path, spec, sample_rate, channels)?;
+        check_output(path, opts)?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::UnsupportedOutput(path.into(), "not a file name".into()))?;
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp_name = format!(
+            ".{}.tmp-{}-{n}",
+            name.to_string_lossy(),
+            std::process::id()
+        );
+        let temp = path.with_file_name(temp_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| Error::io(path, e))?;
+        let cleanup = |e: Error| {
+            let _ = std::fs::remove_file(&temp);
+            e
+        };
+        let sync_handle = file.try_clone().map_err(|e| cleanup(Error::io(path, e)))?;
+        let out = BufWriter::with_capacity(1 << 16, file);
+        let bits = spec.sample_format.bits();
+        let enc_err = |e: std::io::Error| Error::Encode(path.into(), e.to_string());
+        let sink = match spec.format {
+            FileFormat::Wav => {
+                let wav_spec = hound::WavSpec {
+                    channels: channels as u16,
+                    sample_rate,
+                    bits_per_sample: bits,
+                    sample_format: if spec.sample_format == SampleFormat::Float32 {
+                        hound::SampleFormat::Float
+                    } else {
+                        hound::SampleFormat::Int
+                    },
+                };
+                hound::WavWriter::new(out, wav_spec)
+                    .map(Sink::Wav)
+                    .map_err(|e| cleanup(Error::Encode(path.into(), e.to_string())))?
+            }
+            FileFormat::Aiff => AiffWriter::new(out, sample_rate, channels as u16, bits)
+                .map(Sink::Aiff)
+                .map_err(|e| cleanup(enc_err(e)))?,
+            FileFormat::Flac => FlacWriter::new(out, sample_rate, channels, usize::from(bits))
+                .map(Sink::Flac)
+                .map_err(|e| cleanup(enc_err(e)))?,
+        };
+        Ok(Self {
+            dest: path.to_path_buf(),
+            temp,
+            sync_handle,
+            sink: Some(sink),
+            spec,
+            channels,
+            force: opts.force,
+            ints: vec![Vec::new(); channels],
+        })
+    }
+
+    /// Appends one block: one slice per channel, all the same length, full scale ±1.0.
+    /// Integer formats round to nearest and clamp; Float32 is written as-is.
+    pub fn write_block(&mut self, block: &[&[f32]]) -> Result<()> {
+        let frames = block.first().map_or(0, |c| c.len());
+        if block.len() != self.channels || block.iter().any(|c| c.len() != frames) {
+            let lens: Vec<usize> = block.iter().map(|c| c.len()).collect();
+            return Err(Error::ChannelMismatch {
+                path: self.dest.as_path().into(),
+                expected: self.channels,
+                got: format!("{} channels with lengths {lens:?}", block.len()),
+            });
+        }
+        let bits = self.spec.sample_format.bits();
+        let dest = self.dest.as_path();
+        let enc = |e: &dyn std::fmt::Display| Error::Encode(dest.into(), e.to_string());
+        let Some(sink) = self.sink.as_mut() else {
+            return Err(enc(&"writer already failed"));
+        };
+        if let Sink::Wav(w) = sink {
+            for i in 0..frames {
+                for ch in block {
+                    let r = if self.spec.sample_format == SampleFormat::Float32 {
+                        w.write_sample(ch[i])
+                    } else {
+                        w.write_sample(quantize(ch[i], bits))
+                    };
+                    r.map_err(|e| enc(&e))?;
+                }
+            }
+            return Ok(());
+        }
+        for (dst, src) in self.ints.iter_mut().zip(block) {
+            dst.clear();
+            dst.extend(src.iter().map(|&x| quantize(x, bits)));
+        }
+        let ints: Vec<&[i32]> = self.ints.iter().map(Vec::as_slice).collect();
+        match sink {
+            Sink::Aiff(w) => w.write_ints(&ints).map_err(|e| enc(&e)),
+            Sink::Flac(w) => w.write_ints(&ints).map_err(|e| enc(&e)),
+            Sink::Wav(_) => Ok(()),
+        }
+    }
+
+    /// Finalises the header, fsyncs, and renames the temporary file into place.
+    pub fn finish(mut self) -> Result<()> {
+        let dest = self.dest.clone();
+        let enc = |e: &dyn std::fmt::Display| Error::Encode(dest.as_path().into(), e.to_string());
+        let sink = self.sink.take().ok_or_else(|| enc(&"writer already failed"))?;
+        let flushed = match sink {
+            Sink::Wav(w) => w.finalize().map_err(|e| enc(&e)),
+            Sink::Aiff(w) => w.finish().map(drop).map_err(|e| enc(&e)),
+            Sink::Flac(w) => w.finish().map(drop).map_err(|e| enc(&e)),
+        };
+        flushed?;
+        self.sync_handle
+            .sync_all()
+            .map_err(|e| Error::io(&dest, e))?;
+        // The destination may have appeared while we were writing.
+        if !self.force && dest.exists() {
+            return Err(Error::AlreadyExists(dest.as_path().into()));
+        }
+        std::fs::rename(&self.temp, &dest).map_err(|e| Error::io(&dest, e))?;
+        // Make the rename itself durable (best effort: not every OS can fsync a directory).
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(dir) = File::open(parent)
+        {
+            let _ = dir.sync_all();
+        }
+        self.temp.clear();
+        Ok(())
+    }
+}
+
+impl Drop for AudioWriter {
+    fn drop(&mut self) {
+        // Not finished (or finish failed): remove the temporary file, leave the destination.
+        if !self.temp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Writes a whole buffer atomically (built on [`AudioWriter`]).
+pub fn write_audio(
+    path: &Path,
+    buf: &AudioBuffer,
+    spec: EncodeSpec,
+    opts: &WriteOptions,
+) -> Result<()> {
+    const BLOCK: usize = 65_536;
+    let mut w = AudioWriter::create(path, spec, buf.sample_rate, buf.num_channels(), opts)?;
+    let frames = buf.frames();
+    let mut start = 0;
+    while start < frames {
+        let end = (start + BLOCK).min(frames);
+        let block: Vec<&[f32]> = buf.channels.iter().map(|c| &c[start..end]).collect();
+        w.write_block(&block)?;
+        start = end;
+    }
+    w.finish()
+}

@@ -1,0 +1,60 @@
+//! Shared helpers for the integration tests: deterministic test signals.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use mixmaster_io::AudioBuffer;
+
+/// A small deterministic PRNG (xorshift64*) so tests need no extra crate.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform integer in [-2^(bits-1), 2^(bits-1) - 1].
+    pub fn int(&mut self, bits: u32) -> i32 {
+        let span = 1u64 << bits;
+        ((self.next_u64() % span) as i64 - (span as i64 / 2)) as i32
+    }
+}
+
+/// Integer test signal: random values plus the extremes, per channel; returned as
+/// integers and as the float buffer `int / 2^(bits-1)` the decoder should produce.
+pub fn int_signal(bits: u32, channels: usize, frames: usize, rate: u32) -> (Vec<Vec<i32>>, AudioBuffer) {
+    let mut rng = Rng::new(bits as u64 * 1000 + channels as u64);
+    let lo = -(1i32 << (bits - 1));
+    let hi = (1i32 << (bits - 1)) - 1;
+    let ints: Vec<Vec<i32>> = (0..channels)
+        .map(|c| {
+            (0..frames)
+                .map(|i| match (i + c) % 97 {
+                    0 => lo,
+                    1 => hi,
+                    2 => 0,
+                    _ => rng.int(bits),
+                })
+                .collect()
+        })
+        .collect();
+    let scale = (1i64 << (bits - 1)) as f32;
+    let buf = AudioBuffer {
+        sample_rate: rate,
+        channels: ints
+            .iter()
+            .map(|c| c.iter().map(|&v| v as f32 / scale).collect())
+            .collect(),
+    };
+    (ints, buf)
+}
+
+/// Sine of `freq` Hz at linear amplitude `amp`.
+pub fn sine(freq: f64, amp: f64, rate: u32, frames: usize) -> Vec<f32> {
+    (0..frames)
+        .map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / rate as f64).sin()) as f32)
+        .collect()
+}
