@@ -39,7 +39,12 @@ pub(crate) struct AiffWriter<W: Write + Seek> {
 
 impl<W: Write + Seek> AiffWriter<W> {
     /// Writes the header with placeholder sizes. `bits` is 16 or 24.
-    pub(crate) fn new(mut out: W, sample_rate: u32, channels: u16, bits: u16) -> std::io::Result<Self> {
+    pub(crate) fn new(
+        mut out: W,
+        sample_rate: u32,
+        channels: u16,
+        bits: u16,
+    ) -> std::io::Result<Self> {
         let mut h = Vec::with_capacity(54);
         h.extend_from_slice(b"FORM");
         h.extend_from_slice(&0u32.to_be_bytes()); // patched in finish
@@ -68,11 +73,13 @@ impl<W: Write + Seek> AiffWriter<W> {
     pub(crate) fn write_ints(&mut self, block: &[&[i32]]) -> std::io::Result<()> {
         let frames = block.first().map_or(0, |c| c.len());
         self.scratch.clear();
-        self.scratch.reserve(frames * self.channels * self.bytes_per_sample);
+        self.scratch
+            .reserve(frames * self.channels * self.bytes_per_sample);
         for i in 0..frames {
             for ch in block {
                 let be = ch[i].to_be_bytes();
-                self.scratch.extend_from_slice(&be[4 - self.bytes_per_sample..]);
+                self.scratch
+                    .extend_from_slice(&be[4 - self.bytes_per_sample..]);
             }
         }
         self.out.write_all(&self.scratch)?;
@@ -120,6 +127,9 @@ mod tests {
             [0x40, 0x0E, 0xBB, 0x80, 0, 0, 0, 0, 0, 0]
         );
         // 1 Hz = exponent 16383, mantissa with only the integer bit.
-        assert_eq!(extended_from_rate(1), [0x3F, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            extended_from_rate(1),
+            [0x3F, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0]
+        );
     }
 }

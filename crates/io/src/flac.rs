@@ -46,7 +46,12 @@ fn to_bytes(c: &impl BitRepr) -> std::io::Result<Vec<u8>> {
 
 impl<W: Write + Seek> FlacWriter<W> {
     /// Writes the placeholder header. `bits` is 16 or 24; `channels` 1..=8.
-    pub(crate) fn new(mut out: W, sample_rate: u32, channels: usize, bits: usize) -> std::io::Result<Self> {
+    pub(crate) fn new(
+        mut out: W,
+        sample_rate: u32,
+        channels: usize,
+        bits: usize,
+    ) -> std::io::Result<Self> {
         let mut config = config::Encoder::default();
         // Encode on this thread: one frame at a time is what keeps memory bounded.
         config.multithread = false;
@@ -57,7 +62,10 @@ impl<W: Write + Seek> FlacWriter<W> {
             .stream_info_mut()
             .set_block_sizes(BLOCK_SIZE, BLOCK_SIZE)
             .map_err(err)?;
-        stream.stream_info_mut().set_frame_sizes(0, 0).map_err(err)?;
+        stream
+            .stream_info_mut()
+            .set_frame_sizes(0, 0)
+            .map_err(err)?;
         out.write_all(&to_bytes(&stream)?)?;
         Ok(Self {
             out,
@@ -130,7 +138,8 @@ impl<W: Write + Seek> FlacWriter<W> {
         };
         info.set_block_sizes(declared, declared).map_err(err)?;
         if self.max_frame > 0 {
-            info.set_frame_sizes(self.min_frame, self.max_frame).map_err(err)?;
+            info.set_frame_sizes(self.min_frame, self.max_frame)
+                .map_err(err)?;
         } else {
             info.set_frame_sizes(0, 0).map_err(err)?;
         }

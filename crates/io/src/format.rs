@@ -77,9 +77,18 @@ mod tests {
 
     #[test]
     fn extensions() {
-        assert_eq!(FileFormat::from_path(Path::new("a.WAV")), Some(FileFormat::Wav));
-        assert_eq!(FileFormat::from_path(Path::new("a.aif")), Some(FileFormat::Aiff));
-        assert_eq!(FileFormat::from_path(Path::new("a.flac")), Some(FileFormat::Flac));
+        assert_eq!(
+            FileFormat::from_path(Path::new("a.WAV")),
+            Some(FileFormat::Wav)
+        );
+        assert_eq!(
+            FileFormat::from_path(Path::new("a.aif")),
+            Some(FileFormat::Aiff)
+        );
+        assert_eq!(
+            FileFormat::from_path(Path::new("a.flac")),
+            Some(FileFormat::Flac)
+        );
         assert_eq!(FileFormat::from_path(Path::new("a.mp3")), None);
         assert_eq!(FileFormat::from_path(Path::new("noext")), None);
     }

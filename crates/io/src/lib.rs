@@ -7,10 +7,12 @@ mod decode;
 mod error;
 mod flac;
 mod format;
+mod resample;
 mod write;
 
 pub use buffer::AudioBuffer;
 pub use decode::{AudioInfo, AudioReader, read_audio};
 pub use error::{Error, FilePath, Result};
 pub use format::{EncodeSpec, FileFormat, SampleFormat};
+pub use resample::{Resampler, resample};
 pub use write::{AudioWriter, WriteOptions, check_output, write_audio};

@@ -158,11 +158,7 @@ impl AudioWriter {
             .file_name()
             .ok_or_else(|| Error::UnsupportedOutput(path.into(), "not a file name".into()))?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp_name = format!(
-            ".{}.tmp-{}-{n}",
-            name.to_string_lossy(),
-            std::process::id()
-        );
+        let temp_name = format!(".{}.tmp-{}-{n}", name.to_string_lossy(), std::process::id());
         let temp = path.with_file_name(temp_name);
         let file = OpenOptions::new()
             .write(true)
@@ -259,7 +255,10 @@ impl AudioWriter {
     pub fn finish(mut self) -> Result<()> {
         let dest = self.dest.clone();
         let enc = |e: &dyn std::fmt::Display| Error::Encode(dest.as_path().into(), e.to_string());
-        let sink = self.sink.take().ok_or_else(|| enc(&"writer already failed"))?;
+        let sink = self
+            .sink
+            .take()
+            .ok_or_else(|| enc(&"writer already failed"))?;
         let flushed = match sink {
             Sink::Wav(w) => w.finalize().map_err(|e| enc(&e)),
             Sink::Aiff(w) => w.finish().map(drop).map_err(|e| enc(&e)),

@@ -20,7 +20,10 @@ fn roundtrip_int(format: FileFormat, sample_format: SampleFormat, ext: &str) {
         let frames = 10_001;
         let (ints, buf) = int_signal(bits, channels, frames, 44_100);
         let path = dir.path().join(format!("rt_{channels}.{ext}"));
-        let spec = EncodeSpec { format, sample_format };
+        let spec = EncodeSpec {
+            format,
+            sample_format,
+        };
         write_audio(&path, &buf, spec, &WriteOptions::default()).unwrap();
 
         let reader = AudioReader::open(&path).unwrap();
@@ -91,7 +94,10 @@ fn wav_float32_exact_including_nan_and_inf() {
         buf.channels[0][12] = f32::MIN_POSITIVE / 4.0; // subnormal
         buf.channels[0][13] = f32::NAN;
         let path = dir.path().join(format!("f_{channels}.wav"));
-        let spec = EncodeSpec { format: FileFormat::Wav, sample_format: SampleFormat::Float32 };
+        let spec = EncodeSpec {
+            format: FileFormat::Wav,
+            sample_format: SampleFormat::Float32,
+        };
         write_audio(&path, &buf, spec, &WriteOptions::default()).unwrap();
         let back = read_audio(&path).unwrap();
         assert_eq!(back.sample_rate, 96_000);
@@ -109,14 +115,31 @@ fn integer_output_rounds_and_clamps_out_of_range_floats() {
     let dir = tempfile::tempdir().unwrap();
     let buf = mixmaster_io::AudioBuffer {
         sample_rate: 48_000,
-        channels: vec![vec![1.5, -1.5, 0.49 / 32_768.0, 0.51 / 32_768.0, f32::NAN, 1.0]],
+        channels: vec![vec![
+            1.5,
+            -1.5,
+            0.49 / 32_768.0,
+            0.51 / 32_768.0,
+            f32::NAN,
+            1.0,
+        ]],
     };
-    for (format, ext) in [(FileFormat::Wav, "wav"), (FileFormat::Aiff, "aiff"), (FileFormat::Flac, "flac")] {
+    for (format, ext) in [
+        (FileFormat::Wav, "wav"),
+        (FileFormat::Aiff, "aiff"),
+        (FileFormat::Flac, "flac"),
+    ] {
         let path = dir.path().join(format!("clip.{ext}"));
-        let spec = EncodeSpec { format, sample_format: SampleFormat::Int16 };
+        let spec = EncodeSpec {
+            format,
+            sample_format: SampleFormat::Int16,
+        };
         write_audio(&path, &buf, spec, &WriteOptions::default()).unwrap();
         let back = read_audio(&path).unwrap();
-        let ints: Vec<i32> = back.channels[0].iter().map(|&x| (x * 32_768.0) as i32).collect();
+        let ints: Vec<i32> = back.channels[0]
+            .iter()
+            .map(|&x| (x * 32_768.0) as i32)
+            .collect();
         assert_eq!(ints, vec![32_767, -32_768, 0, 1, 0, 32_767], "{ext}");
     }
 }

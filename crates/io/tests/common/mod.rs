@@ -25,7 +25,12 @@ impl Rng {
 
 /// Integer test signal: random values plus the extremes, per channel; returned as
 /// integers and as the float buffer `int / 2^(bits-1)` the decoder should produce.
-pub fn int_signal(bits: u32, channels: usize, frames: usize, rate: u32) -> (Vec<Vec<i32>>, AudioBuffer) {
+pub fn int_signal(
+    bits: u32,
+    channels: usize,
+    frames: usize,
+    rate: u32,
+) -> (Vec<Vec<i32>>, AudioBuffer) {
     let mut rng = Rng::new(bits as u64 * 1000 + channels as u64);
     let lo = -(1i32 << (bits - 1));
     let hi = (1i32 << (bits - 1)) - 1;
