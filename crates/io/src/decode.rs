@@ -33,6 +33,7 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::buffer::AudioBuffer;
 use crate::error::{Error, Result};
+use crate::sniff;
 
 /// Consecutive undecodable packets tolerated before the stream is declared broken.
 /// A few corrupt packets in a lossy stream are normal damage; hundreds in a row mean
@@ -116,7 +117,15 @@ impl AudioReader {
                 MetadataOptions::default(),
             )
         })?
-        .map_err(|e| open_error(path, e))?;
+        .map_err(|e| {
+            // Symphonia rejects 0 channels / rate 0 with a generic "malformed" error;
+            // read the header ourselves to say precisely what is wrong.
+            match sniff::declared_format(path) {
+                Some(d) if d.channels == 0 => Error::ZeroChannels(path.into()),
+                Some(d) if d.sample_rate <= 0.0 => Error::ZeroSampleRate(path.into()),
+                _ => open_error(path, e),
+            }
+        })?;
 
         let track = format
             .default_track(TrackType::Audio)

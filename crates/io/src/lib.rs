@@ -8,6 +8,7 @@ mod error;
 mod flac;
 mod format;
 mod resample;
+mod sniff;
 mod write;
 
 pub use buffer::AudioBuffer;

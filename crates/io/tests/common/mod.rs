@@ -63,3 +63,50 @@ pub fn sine(freq: f64, amp: f64, rate: u32, frames: usize) -> Vec<f32> {
         .map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / rate as f64).sin()) as f32)
         .collect()
 }
+
+/// Builds a WAV file by hand: `fmt ` chunk with `format_tag` (1 = PCM, 3 = float),
+/// optionally as WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE with the sub-format GUID), then
+/// `data`. Lets tests produce files hound cannot (64-bit float, 0 channels, rate 0).
+pub fn wav_bytes(
+    format_tag: u16,
+    channels: u16,
+    rate: u32,
+    bits: u16,
+    data: &[u8],
+    extensible: bool,
+) -> Vec<u8> {
+    let block_align = channels.wrapping_mul(bits / 8);
+    let mut fmt = Vec::new();
+    fmt.extend_from_slice(&(if extensible { 0xFFFEu16 } else { format_tag }).to_le_bytes());
+    fmt.extend_from_slice(&channels.to_le_bytes());
+    fmt.extend_from_slice(&rate.to_le_bytes());
+    fmt.extend_from_slice(&(rate.wrapping_mul(u32::from(block_align))).to_le_bytes());
+    fmt.extend_from_slice(&block_align.to_le_bytes());
+    fmt.extend_from_slice(&bits.to_le_bytes());
+    if extensible {
+        fmt.extend_from_slice(&22u16.to_le_bytes()); // cbSize
+        fmt.extend_from_slice(&bits.to_le_bytes()); // valid bits
+        let mask: u32 = if channels == 0 {
+            0
+        } else {
+            (1u32 << channels.min(18)) - 1
+        };
+        fmt.extend_from_slice(&mask.to_le_bytes());
+        // KSDATAFORMAT_SUBTYPE_{PCM,IEEE_FLOAT}: tag then 0000-0010-8000-00AA00389B71.
+        fmt.extend_from_slice(&u32::from(format_tag).to_le_bytes());
+        fmt.extend_from_slice(&[
+            0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
+        ]);
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&((4 + 8 + fmt.len() + 8 + data.len()) as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVE");
+    out.extend_from_slice(b"fmt ");
+    out.extend_from_slice(&(fmt.len() as u32).to_le_bytes());
+    out.extend_from_slice(&fmt);
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+    out
+}
