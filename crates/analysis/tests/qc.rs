@@ -227,12 +227,13 @@ fn third_octave_sine_lands_in_its_band() {
     );
 }
 
-/// Bands above Nyquist are `None`; audio shorter than one FFT frame still gets a
-/// calibrated spectrum (8 kHz: frame 2048 samples = 0.256 s; 0.5 s of audio is two
-/// frames, 0.45 s at 16 kHz — frame 4096 — is a partial frame).
+/// Bands above Nyquist are `None`, and audio shorter than one FFT frame still gets a
+/// calibrated spectrum: at 20 kHz the frame is 8192 samples (0.41 s, the power of two
+/// ≥ fs/4), so 0.405 s of audio is a single zero-padded partial frame.
 #[test]
 fn third_octave_low_rate_and_partial_frame() {
-    let a = analyze_dual(&sine(1000.0, -20.0, 0.45, 16_000), 16_000);
+    let fs = 20_000;
+    let a = analyze_dual(&sine(1000.0, -20.0, 0.405, fs), fs);
     let band = |hz: f64| {
         a.third_octave_dbfs
             .iter()
@@ -246,7 +247,7 @@ fn third_octave_low_rate_and_partial_frame() {
         -23.0103,
         0.2,
     );
-    assert_eq!(band(10_000.0), None);
+    assert_eq!(band(12_500.0), None);
     assert_eq!(band(20_000.0), None);
 }
 
