@@ -150,7 +150,12 @@ impl AudioReader {
             symphonia::default::get_codecs()
                 .make_audio_decoder(&params, &AudioDecoderOptions::default())
         })?
-        .map_err(|e| Error::Unsupported(path.into(), e.to_string()))?;
+        .map_err(|e| match e {
+            SymError::Unsupported(_) => {
+                Error::Unsupported(path.into(), "no decoder for this codec".into())
+            }
+            other => Error::Unsupported(path.into(), other.to_string()),
+        })?;
 
         let info = AudioInfo {
             sample_rate,
@@ -277,17 +282,15 @@ impl AudioReader {
                     }
                     return Ok(true);
                 }
-                Err(SymError::DecodeError(msg)) => {
+                // The packet is already in memory, so an I/O error here (typically
+                // "unexpected end of bitstream") means the packet's bits are corrupt,
+                // exactly like a DecodeError: skip it.
+                Err(e @ (SymError::DecodeError(_) | SymError::IoError(_))) => {
                     bad_in_a_row += 1;
                     self.skipped += 1;
                     if bad_in_a_row > MAX_CONSECUTIVE_BAD_PACKETS {
-                        return Err(Error::Decode(self.path.as_path().into(), msg.to_string()));
+                        return Err(Error::Decode(self.path.as_path().into(), e.to_string()));
                     }
-                }
-                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => {
-                    // A packet cut short by the end of the file.
-                    self.finished = true;
-                    return Ok(false);
                 }
                 Err(e) => return Err(Error::Decode(self.path.as_path().into(), e.to_string())),
             }

@@ -134,7 +134,7 @@ impl<W: Write + Seek> FlacWriter<W> {
         let declared = if total == 0 {
             BLOCK_SIZE
         } else {
-            total.min(BLOCK_SIZE).max(16)
+            total.clamp(16, BLOCK_SIZE)
         };
         info.set_block_sizes(declared, declared).map_err(err)?;
         if self.max_frame > 0 {

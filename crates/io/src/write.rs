@@ -99,7 +99,7 @@ pub fn check_output(path: &Path, opts: &WriteOptions) -> Result<()> {
 enum Sink {
     Wav(hound::WavWriter<BufWriter<File>>),
     Aiff(AiffWriter<BufWriter<File>>),
-    Flac(FlacWriter<BufWriter<File>>),
+    Flac(Box<FlacWriter<BufWriter<File>>>),
 }
 
 /// Streaming, atomic audio file writer.
@@ -193,7 +193,7 @@ impl AudioWriter {
                 .map(Sink::Aiff)
                 .map_err(|e| cleanup(enc_err(e)))?,
             FileFormat::Flac => FlacWriter::new(out, sample_rate, channels, usize::from(bits))
-                .map(Sink::Flac)
+                .map(|w| Sink::Flac(Box::new(w)))
                 .map_err(|e| cleanup(enc_err(e)))?,
         };
         Ok(Self {
