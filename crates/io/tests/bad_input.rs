@@ -176,3 +176,44 @@ fn aiff_zero_channels_and_zero_rate() {
     let e = read_audio(&p).unwrap_err();
     assert!(matches!(e, Error::ZeroSampleRate(_)), "{e:?}");
 }
+
+#[test]
+fn corrupt_frames_mid_stream_are_skipped_not_fatal() {
+    use mixmaster_io::{
+        AudioBuffer, EncodeSpec, FileFormat, SampleFormat, WriteOptions, write_audio,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let frames = 44_100 * 3;
+    let buf = AudioBuffer {
+        sample_rate: 44_100,
+        channels: vec![common::sine(440.0, 0.5, 44_100, frames); 2],
+    };
+    let p = dir.path().join("damaged.flac");
+    let spec = EncodeSpec {
+        format: FileFormat::Flac,
+        sample_format: SampleFormat::Int16,
+    };
+    write_audio(&p, &buf, spec, &WriteOptions::default()).unwrap();
+    let mut bytes = std::fs::read(&p).unwrap();
+    // Scribble over a run of bytes in the middle of the stream (inside some frame).
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0x5A;
+    }
+    std::fs::write(&p, &bytes).unwrap();
+    let mut reader = AudioReader::open(&p).unwrap();
+    let mut block = vec![Vec::new(); 2];
+    let mut total = 0;
+    while let Ok(n) = reader.read_block(&mut block, 4096) {
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    // The damaged frame (4096 frames per block) is lost or resynced past; the rest decodes.
+    eprintln!("damaged flac: decoded {total} of {frames}, skipped {}", reader.skipped_packets());
+    assert!(
+        total >= frames - 2 * 4096 && total < frames,
+        "decoded {total} of {frames}"
+    );
+}
