@@ -1,1 +1,61 @@
-fn main() {}
+//! The `mixmaster` command line: parses arguments, drives the engine, prints
+//! human or JSON output, and turns every error into one line and an exit code.
+
+mod analyze;
+mod demo;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, documented in `--help`.
+const EXIT_INTERNAL: u8 = 1;
+const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "mixmaster",
+    version,
+    about = "Mixing and mastering engine: measure, mix and master audio to release targets.",
+    after_help = "Exit codes:\n  0  success\n  1  internal error (a bug, or the machine failed: disk full, permissions)\n  2  bad input or usage (unreadable audio, bad arguments)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Measure files: BS.1770 loudness, LRA, true peak, DC, phase, clipping, silence, spectrum.
+    Analyze(analyze::Args),
+    /// Write a short synthesised demo song (six stems and their mix) to try every command on.
+    Demo(demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Demo(args) => demo::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mixmaster: {e}");
+            ExitCode::from(if e.is_bad_input() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_INTERNAL
+            })
+        }
+    }
+}
