@@ -205,7 +205,7 @@ impl AudioReader {
         }
         let mut filled = 0;
         while filled < max_frames {
-            let available = self.carry[0].len() - self.carry_pos;
+            let available = self.carry.first().map_or(0, Vec::len) - self.carry_pos;
             if available == 0 {
                 if !self.decode_next_packet()? {
                     break;
@@ -258,15 +258,20 @@ impl AudioReader {
             }
             let decoder = &mut self.decoder;
             let carry = &mut self.carry;
-            let decoded = guarded(&self.path, || match decoder.decode(&packet) {
-                Ok(buf) => Ok((buf.num_planes(), {
-                    buf.copy_to_vecs_planar::<f32>(carry);
-                })),
-                Err(e) => Err(e),
+            let channels = self.info.channels;
+            let decoded = guarded(&self.path, || {
+                decoder.decode(&packet).map(|buf| {
+                    let planes = buf.num_planes();
+                    if planes == channels {
+                        buf.copy_to_vecs_planar::<f32>(carry);
+                    }
+                    planes
+                })
             })?;
             match decoded {
-                Ok((planes, ())) => {
-                    if planes != self.info.channels {
+                Ok(planes) => {
+                    if planes != channels {
+                        self.finished = true;
                         return Err(Error::Decode(
                             self.path.as_path().into(),
                             format!(
@@ -276,7 +281,7 @@ impl AudioReader {
                         ));
                     }
                     self.carry_pos = 0;
-                    if self.carry[0].is_empty() {
+                    if self.carry.first().is_none_or(Vec::is_empty) {
                         // Gapless trimming can leave an empty packet; keep going.
                         continue;
                     }

@@ -1,5 +1,16 @@
-//! mixmaster-io: decode any common audio file to planar `f32`, resample with a
-//! high-quality sinc, and encode WAV/AIFF/FLAC with atomic, input-safe writes.
+//! mixmaster-io: getting audio in and out of files.
+//!
+//! - **Decode** ([`AudioReader`], [`read_audio`]): any format symphonia supports —
+//!   WAV (8/16/24/32-bit int, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE), AIFF/AIFC,
+//!   FLAC, MP3, Ogg Vorbis, ALAC/AAC in MP4 — streamed block by block into planar
+//!   `f32`, integer PCM bit-exact, memory flat however long the file.
+//! - **Resample** ([`Resampler`], [`resample`]): 256-tap windowed-sinc (rubato),
+//!   time-aligned, exact output length; measured quality on [`Resampler`].
+//! - **Encode** ([`AudioWriter`], [`write_audio`]): WAV 16/24/float32, AIFF 16/24,
+//!   FLAC 16/24, streaming, written to a temp file and renamed into place; existing
+//!   files need `force`, inputs are never overwritten ([`check_output`]).
+//!
+//! All errors are [`Error`], whose `Display` is one line naming the file.
 
 mod aiff;
 mod buffer;

@@ -211,7 +211,10 @@ fn corrupt_frames_mid_stream_are_skipped_not_fatal() {
         total += n;
     }
     // The damaged frame (4096 frames per block) is lost or resynced past; the rest decodes.
-    eprintln!("damaged flac: decoded {total} of {frames}, skipped {}", reader.skipped_packets());
+    eprintln!(
+        "damaged flac: decoded {total} of {frames}, skipped {}",
+        reader.skipped_packets()
+    );
     assert!(
         total >= frames - 2 * 4096 && total < frames,
         "decoded {total} of {frames}"
