@@ -141,9 +141,7 @@ impl Resampler {
     /// resampler for a new stream. Returns the frames written.
     pub fn flush(&mut self, output: &mut [Vec<f32>]) -> Result<usize> {
         let no_input: [&[f32]; 0] = [];
-        if output.len() != self.channels {
-            self.check_shapes(&no_input, output)?;
-        }
+        self.check_shapes(&no_input, output)?;
         for ch in output.iter_mut() {
             ch.clear();
         }

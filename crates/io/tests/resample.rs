@@ -154,3 +154,26 @@ fn stopband_rejects_tones_above_new_nyquist() {
         assert!(atten < -130.0, "{freq} Hz: only {atten:.1} dB attenuation");
     }
 }
+
+#[test]
+fn bad_parameters_and_shapes_are_errors() {
+    assert!(Resampler::new(0, 48_000, 2).is_err());
+    assert!(Resampler::new(44_100, 0, 2).is_err());
+    assert!(Resampler::new(44_100, 48_000, 0).is_err());
+    let mut rs = Resampler::new(44_100, 48_000, 2).unwrap();
+    let mut out = vec![Vec::new(); 2];
+    let a = [0.0f32; 10];
+    let b = [0.0f32; 9];
+    assert!(rs.process_block(&[&a[..]], &mut out).is_err());
+    assert!(rs.process_block(&[&a[..], &b[..]], &mut out).is_err());
+    assert!(rs.flush(&mut out[..1]).is_err());
+    // Equal rates pass samples through untouched.
+    let x = common::sine(1_000.0, 0.3, 48_000, 1_000);
+    let same = resample(&mono(48_000, x.clone()), 48_000).unwrap();
+    assert_eq!(same.channels[0], x);
+    let mut pass = Resampler::new(48_000, 48_000, 1).unwrap();
+    let mut o = vec![Vec::new()];
+    assert_eq!(pass.process_block(std::slice::from_ref(&x), &mut o).unwrap(), 1_000);
+    assert_eq!(o[0], x);
+    assert_eq!(pass.flush(&mut o).unwrap(), 0);
+}
