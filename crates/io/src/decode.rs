@@ -191,7 +191,8 @@ impl AudioReader {
     /// Fills each of `out`'s channel vectors (cleared first; capacity is reused) with up
     /// to `max_frames` frames and returns how many frames were read; 0 means the end.
     ///
-    /// `out` must hold exactly `info().channels` vectors.
+    /// `out` must hold exactly `info().channels` vectors. Fewer than `max_frames` frames
+    /// may come back only at the end of the stream (so `max_frames == 0` also returns 0).
     pub fn read_block(&mut self, out: &mut [Vec<f32>], max_frames: usize) -> Result<usize> {
         if out.len() != self.info.channels {
             return Err(Error::ChannelMismatch {
