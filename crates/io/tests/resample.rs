@@ -173,7 +173,11 @@ fn bad_parameters_and_shapes_are_errors() {
     assert_eq!(same.channels[0], x);
     let mut pass = Resampler::new(48_000, 48_000, 1).unwrap();
     let mut o = vec![Vec::new()];
-    assert_eq!(pass.process_block(std::slice::from_ref(&x), &mut o).unwrap(), 1_000);
+    assert_eq!(
+        pass.process_block(std::slice::from_ref(&x), &mut o)
+            .unwrap(),
+        1_000
+    );
     assert_eq!(o[0], x);
     assert_eq!(pass.flush(&mut o).unwrap(), 0);
 }
