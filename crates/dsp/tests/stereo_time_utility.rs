@@ -241,7 +241,7 @@ fn rt60_t30(h: &[f64]) -> f64 {
     let level: Vec<f64> = edc.iter().map(|e| 10.0 * (e / total).log10()).collect();
     let (mut sx, mut sy, mut sxx, mut sxy, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for (i, &l) in level.iter().enumerate() {
-        if l <= -5.0 && l >= -35.0 {
+        if (-35.0..=-5.0).contains(&l) {
             let t = i as f64 / SR;
             sx += t;
             sy += l;
@@ -514,9 +514,10 @@ fn dc_blocker_removes_dc_and_is_minus_3db_at_its_corner() {
 
 #[test]
 fn delay_output_stays_normal_in_silence() {
-    let mut p = DelayParams::default();
-    p.feedback_pct = 90.0;
-    let mut d = Delay::new(p);
+    let mut d = Delay::new(DelayParams {
+        feedback_pct: 90.0,
+        ..DelayParams::default()
+    });
     d.prepare(&ProcessSpec::new(SR, 2, 4800));
     let mut l = noise(4800, 9);
     let mut r = noise(4800, 10);

@@ -242,6 +242,9 @@ impl Processor for Delay {
         let n_ch = channels.len().min(self.voices.len());
         let ping_pong = self.params.ping_pong;
         let (lc, hc) = (self.low_cut.as_ref(), self.high_cut.as_ref());
+        // Frame-major: the smoothers advance once per frame for all channels,
+        // and ping-pong couples channel pairs within a frame.
+        #[allow(clippy::needless_range_loop)]
         for i in 0..frames {
             let d = self.delay_samples.next_value();
             let fb = self.feedback.next_value();
