@@ -1,1 +1,7 @@
-//! (being written)
+//! Dynamics processors: the true-peak limiter, compressor, gate/expander,
+//! de-esser and multiband compressor, with the detectors they share.
+
+pub mod limiter;
+mod window;
+
+pub use limiter::{Limiter, LimiterParams};
