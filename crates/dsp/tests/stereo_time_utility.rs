@@ -528,3 +528,78 @@ fn delay_output_stays_normal_in_silence() {
         assert!(l.iter().chain(&r).all(|v| *v == 0.0 || v.is_normal()));
     }
 }
+
+#[test]
+fn balance_centre_is_a_wire_and_hard_sides_mute_the_other() {
+    use mixmaster_dsp::stereo::{Balance, BalanceParams};
+    let (l0, r0) = (noise(2048, 11), noise(2048, 12));
+    let (mut l, mut r) = (l0.clone(), r0.clone());
+    run_stereo(&mut Balance::new(BalanceParams::default()), &mut l, &mut r);
+    assert_eq!((l.clone(), r.clone()), (l0.clone(), r0.clone()));
+    let (mut l, mut r) = (l0.clone(), r0.clone());
+    let params = BalanceParams {
+        balance_pct: 100.0,
+        law: PanLaw::Minus3,
+    };
+    run_stereo(&mut Balance::new(params), &mut l, &mut r);
+    assert!(l.iter().all(|v| v.abs() < 1e-7));
+    assert_eq!(r, r0);
+}
+
+#[test]
+fn polarity_flip_ramps_through_zero() {
+    use mixmaster_dsp::stereo::{Polarity, PolarityParams};
+    let mut p = Polarity::new(PolarityParams {
+        invert: vec![false, true],
+    });
+    p.prepare(&ProcessSpec::new(SR, 2, 1024));
+    let (mut l, mut r) = (vec![0.5f32; 1024], vec![0.5f32; 1024]);
+    p.process(&mut [&mut l, &mut r]);
+    assert!(l.iter().all(|v| *v == 0.5) && r.iter().all(|v| *v == -0.5));
+    p.set_params(PolarityParams {
+        invert: vec![true, false],
+    });
+    let (mut l, mut r) = (vec![0.5f32; 1024], vec![0.5f32; 1024]);
+    p.process(&mut [&mut l, &mut r]);
+    // 10 ms ramp = 480 samples from +0.5 to −0.5: steps of 1/480.
+    let max_step = l
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
+    assert!(max_step <= 1.0 / 480.0 + 1e-6, "{max_step}");
+    assert_eq!((l[1023], r[1023]), (-0.5, 0.5));
+}
+
+#[test]
+fn ping_pong_alternates_sides() {
+    let mut d = Delay::new(DelayParams {
+        ping_pong: true,
+        ..plain_delay(DelayTime::Ms(10.0), 50.0)
+    });
+    let mut l = vec![0.0f32; 2000];
+    let mut r = vec![0.0f32; 2000];
+    l[0] = 1.0;
+    run_stereo(&mut d, &mut l, &mut r);
+    // Mono sum (½) echoes left at 480, then right at 960 (×0.5), left at 1440 (×0.25).
+    assert_eq!((l[480], r[480]), (0.5, 0.0));
+    assert_eq!((l[960], r[960]), (0.0, 0.25));
+    assert_eq!((l[1440], r[1440]), (0.125, 0.0));
+}
+
+#[test]
+fn reverb_width_zero_is_mono_and_full_width_is_decorrelated() {
+    let mut p = ReverbParams::preset(ReverbPreset::Room);
+    p.mix_pct = 100.0;
+    p.width_pct = 0.0;
+    let (l, r) = reverb_ir(p, 24_000);
+    assert!(l.iter().zip(&r).all(|(a, b)| (a - b).abs() < 1e-7));
+    p.width_pct = 100.0;
+    let (l, r) = reverb_ir(p, 24_000);
+    let dot: f64 = l
+        .iter()
+        .zip(&r)
+        .map(|(a, b)| f64::from(*a) * f64::from(*b))
+        .sum();
+    let corr = dot / (rms(&l) * rms(&r) * l.len() as f64);
+    assert!(corr.abs() < 0.5, "L/R correlation {corr}");
+}
