@@ -122,7 +122,11 @@ impl History {
 
     #[inline]
     fn push(&mut self, x: f64) {
-        self.pos = if self.pos == 0 { self.len - 1 } else { self.pos - 1 };
+        self.pos = if self.pos == 0 {
+            self.len - 1
+        } else {
+            self.pos - 1
+        };
         self.buf[self.pos] = x;
         self.buf[self.pos + self.len] = x;
     }
@@ -350,7 +354,9 @@ mod tests {
             let mut up = Upsampler::new(factor);
             let mut out = [0.0; 8];
             let lat = up.latency();
-            let x: Vec<f64> = (0..400).map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0).collect();
+            let x: Vec<f64> = (0..400)
+                .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0)
+                .collect();
             for (n, &s) in x.iter().enumerate() {
                 up.process(s, &mut out);
                 if n >= lat {

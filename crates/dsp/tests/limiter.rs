@@ -111,7 +111,10 @@ fn assert_ceiling(name: &str, input: Vec<Vec<f32>>, sr: f64, ceiling: f64, drive
         ebu <= ceiling && ours <= ceiling,
         "{name} @ {sr} Hz, ceiling {ceiling}: ebur128 {ebu:.4} dBTP, 8x {ours:.4} dBTP"
     );
-    assert!(l.max_gain_reduction_db() > 0.0, "{name}: limiter never engaged");
+    assert!(
+        l.max_gain_reduction_db() > 0.0,
+        "{name}: limiter never engaged"
+    );
 }
 
 fn hostile_signals(sr: f64) -> Vec<(String, Vec<Vec<f32>>, f64)> {
@@ -126,7 +129,13 @@ fn hostile_signals(sr: f64) -> Vec<(String, Vec<Vec<f32>>, f64)> {
     v.push(("white noise +12 dB".into(), vec![noise], 12.0));
     for period in [2usize, 3, 4, 6, 44] {
         let sq: Vec<f32> = (0..len)
-            .map(|n| if (n % period) < period.div_ceil(2) { 1.0 } else { -1.0 })
+            .map(|n| {
+                if (n % period) < period.div_ceil(2) {
+                    1.0
+                } else {
+                    -1.0
+                }
+            })
             .collect();
         v.push((format!("square period {period} +6 dB"), vec![sq], 6.0));
     }
@@ -251,7 +260,10 @@ fn release_is_fast_after_transients_and_slow_after_sustained_reduction() {
     assert!((fast - 40.0).abs() < 4.0, "transient release {fast:.1} ms");
     // Sustained: the fast stage falls onto the sustained level, which releases
     // with 400 ms.
-    assert!((slow - 400.0).abs() < 40.0, "sustained release {slow:.1} ms");
+    assert!(
+        (slow - 400.0).abs() < 40.0,
+        "sustained release {slow:.1} ms"
+    );
 }
 
 #[test]

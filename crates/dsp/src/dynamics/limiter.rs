@@ -344,13 +344,18 @@ impl Limiter {
         self.params = params;
         self.input_gain
             .set_target(db_to_gain(self.params.input_gain_db));
-        self.ceiling.set_target(db_to_gain(self.params.ceiling_dbtp));
+        self.ceiling
+            .set_target(db_to_gain(self.params.ceiling_dbtp));
         self.release.set_times(&self.params, self.spec.sample_rate);
     }
 
     /// Gain reduction applied to the most recent output sample, dB (≥ 0).
     pub fn gain_reduction_db(&self) -> f64 {
-        if self.gain < 1.0 { -gain_to_db(self.gain) } else { 0.0 }
+        if self.gain < 1.0 {
+            -gain_to_db(self.gain)
+        } else {
+            0.0
+        }
     }
 
     /// Largest gain reduction since the last reset, dB (≥ 0).
@@ -427,7 +432,9 @@ impl Processor for Limiter {
             self.safety_delay.advance();
             self.gain_delay.write(0, g1);
             self.gain_delay.advance();
-            let need2_db = self.safety.held_reduction_db(peak2, ceiling * safety_margin);
+            let need2_db = self
+                .safety
+                .held_reduction_db(peak2, ceiling * safety_margin);
             let g2 = self.safety.smooth(need2_db);
             for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
                 channel[i] = (self.safety_delay.read(ch) * g2) as f32;
