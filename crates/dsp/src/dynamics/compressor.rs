@@ -1,0 +1,343 @@
+//! Feed-forward compressor after Giannoulis, Massberg & Reiss, "Digital
+//! Dynamic Range Compressor Design — A Tutorial and Analysis", JAES 60(6),
+//! 2012: level detection (peak or RMS) → static gain computer in dB with a
+//! quadratic soft knee (their eq. 4) → branching one-pole smoothing of the
+//! gain reduction in the dB domain (their "log-domain, branching" detector
+//! placed after the gain computer, eq. 17), so attack and release are exact
+//! time constants of the gain in dB, independent of the ratio.
+//!
+//! Options: stereo link 0–100 % (interpolates each channel's detector level
+//! towards the loudest channel's, in dB), lookahead (the audio is delayed, the
+//! detector is not; latency reported), an external side chain, and a side-chain
+//! high-pass (so bass does not drive the gain).
+
+use crate::denormal::flush;
+use crate::filter::biquad::{BiquadCoeffs, BiquadState, FilterType};
+use crate::processor::{ProcessSpec, Processor};
+use crate::smooth::LinearSmoother;
+use crate::units::{db_to_gain, ms_to_samples, one_pole_coeff};
+
+/// Ramp for threshold and makeup changes (ms).
+const PARAM_RAMP_MS: f64 = 20.0;
+
+/// Detector levels are floored here (dBFS) so silence gives a finite level.
+const LEVEL_FLOOR_DB: f64 = -200.0;
+
+/// How the detector measures level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detection {
+    /// Instantaneous |x| (the smoothing happens on the gain).
+    #[default]
+    Peak,
+    /// Mean square over a one-pole window of `rms_ms`, as a level in dB RMS.
+    Rms,
+}
+
+/// Compressor settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompressorParams {
+    /// Threshold, dBFS (peak or RMS as per `detection`).
+    pub threshold_db: f64,
+    /// Ratio above the threshold (≥ 1; 1 = no compression).
+    pub ratio: f64,
+    /// Soft-knee width, dB (0 = hard knee).
+    pub knee_db: f64,
+    /// Attack time constant, ms (63 % of a gain-reduction increase).
+    pub attack_ms: f64,
+    /// Release time constant, ms (63 % of a gain-reduction decrease).
+    pub release_ms: f64,
+    /// Gain after compression, dB.
+    pub makeup_db: f64,
+    /// Lookahead, ms (delays the audio; takes effect at `prepare`).
+    pub lookahead_ms: f64,
+    /// Stereo link, percent: 0 = channels independent, 100 = one gain for all.
+    pub link_percent: f64,
+    /// Level detection.
+    pub detection: Detection,
+    /// RMS averaging time constant, ms (used by [`Detection::Rms`]).
+    pub rms_ms: f64,
+    /// Side-chain high-pass corner, Hz (0 = off).
+    pub sidechain_hpf_hz: f64,
+}
+
+impl Default for CompressorParams {
+    /// A gentle bus compressor: −18 dB, 2:1, 6 dB knee, 10/100 ms, linked.
+    fn default() -> Self {
+        Self {
+            threshold_db: -18.0,
+            ratio: 2.0,
+            knee_db: 6.0,
+            attack_ms: 10.0,
+            release_ms: 100.0,
+            makeup_db: 0.0,
+            lookahead_ms: 0.0,
+            link_percent: 100.0,
+            detection: Detection::Peak,
+            rms_ms: 10.0,
+            sidechain_hpf_hz: 0.0,
+        }
+    }
+}
+
+/// The static curve: output level minus input level, dB (≤ 0), for input
+/// level `x` dB (Giannoulis et al. eq. 4).
+pub fn static_gain_db(x: f64, threshold: f64, ratio: f64, knee: f64) -> f64 {
+    let slope = 1.0 / ratio.max(1.0) - 1.0;
+    let over = x - threshold;
+    if knee > 0.0 && 2.0 * over.abs() <= knee {
+        slope * (over + knee / 2.0).powi(2) / (2.0 * knee)
+    } else if over > 0.0 {
+        slope * over
+    } else {
+        0.0
+    }
+}
+
+/// Per-channel detector and smoothing state.
+#[derive(Debug, Clone, Default)]
+struct ChannelState {
+    hpf: [BiquadState; 1],
+    mean_square: f64,
+    level_db: f64,
+    /// Smoothed gain reduction, dB (≥ 0).
+    reduction_db: f64,
+    delay: Vec<f64>,
+}
+
+/// Feed-forward compressor. See the module docs.
+#[derive(Debug)]
+pub struct Compressor {
+    params: CompressorParams,
+    sample_rate: f64,
+    lanes: Vec<ChannelState>,
+    delay_pos: usize,
+    lookahead: usize,
+    threshold: LinearSmoother,
+    makeup: LinearSmoother,
+    hpf: Option<BiquadCoeffs>,
+    coeff_attack: f64,
+    coeff_release: f64,
+    coeff_rms: f64,
+    reduction_db: f64,
+    max_reduction_db: f64,
+}
+
+impl Compressor {
+    /// A compressor with `params`; call [`Processor::prepare`] before use.
+    pub fn new(params: CompressorParams) -> Self {
+        let mut c = Self {
+            params,
+            sample_rate: 48_000.0,
+            lanes: Vec::new(),
+            delay_pos: 0,
+            lookahead: 0,
+            threshold: LinearSmoother::new(0.0, 0),
+            makeup: LinearSmoother::new(1.0, 0),
+            hpf: None,
+            coeff_attack: 0.0,
+            coeff_release: 0.0,
+            coeff_rms: 0.0,
+            reduction_db: 0.0,
+            max_reduction_db: 0.0,
+        };
+        c.prepare(&ProcessSpec::new(48_000.0, 2, 512));
+        c
+    }
+
+    /// Current settings.
+    pub fn params(&self) -> &CompressorParams {
+        &self.params
+    }
+
+    /// Change settings between blocks. Threshold and makeup ramp over 20 ms;
+    /// the rest reach the gain through the attack/release smoothing, so they
+    /// cannot click either. Lookahead waits for the next `prepare`.
+    pub fn set_params(&mut self, params: CompressorParams) {
+        self.params = params;
+        self.threshold.set_target(self.params.threshold_db);
+        self.makeup.set_target(db_to_gain(self.params.makeup_db));
+        self.update_coeffs();
+    }
+
+    /// Gain reduction on the most recent sample, dB (≥ 0; largest over channels).
+    pub fn gain_reduction_db(&self) -> f64 {
+        self.reduction_db
+    }
+
+    /// Largest gain reduction since the last reset, dB.
+    pub fn max_gain_reduction_db(&self) -> f64 {
+        self.max_reduction_db
+    }
+
+    fn update_coeffs(&mut self) {
+        let sr = self.sample_rate;
+        self.coeff_attack = one_pole_coeff(self.params.attack_ms, sr);
+        self.coeff_release = one_pole_coeff(self.params.release_ms, sr);
+        self.coeff_rms = one_pole_coeff(self.params.rms_ms, sr);
+        self.hpf = (self.params.sidechain_hpf_hz > 0.0).then(|| {
+            BiquadCoeffs::design(
+                FilterType::HighPass,
+                self.params.sidechain_hpf_hz,
+                std::f64::consts::FRAC_1_SQRT_2,
+                0.0,
+                sr,
+            )
+        });
+    }
+
+    /// Process one frame in place: `frame[ch]` is the audio, `key(ch)` the
+    /// detector input for channel `ch`.
+    #[inline]
+    pub(crate) fn process_frame(&mut self, frame: &mut [f64], key: impl Fn(usize) -> f64) {
+        let threshold = self.threshold.next_value();
+        let makeup = self.makeup.next_value();
+        let p = &self.params;
+        let mut loudest = LEVEL_FLOOR_DB;
+        for (ch, lane) in self.lanes.iter_mut().enumerate().take(frame.len()) {
+            let mut k = key(ch);
+            if let Some(c) = &self.hpf {
+                k = lane.hpf[0].process(c, k);
+            }
+            lane.level_db = match p.detection {
+                Detection::Peak => 20.0 * k.abs().max(1e-10).log10(),
+                Detection::Rms => {
+                    lane.mean_square =
+                        flush(k * k + (lane.mean_square - k * k) * self.coeff_rms);
+                    10.0 * lane.mean_square.max(1e-20).log10()
+                }
+            };
+            loudest = loudest.max(lane.level_db);
+        }
+        let link = (p.link_percent / 100.0).clamp(0.0, 1.0);
+        let mut max_red: f64 = 0.0;
+        for (ch, lane) in self.lanes.iter_mut().enumerate().take(frame.len()) {
+            let level = lane.level_db + link * (loudest - lane.level_db);
+            let target = -static_gain_db(level, threshold, p.ratio, p.knee_db);
+            let c = if target > lane.reduction_db {
+                self.coeff_attack
+            } else {
+                self.coeff_release
+            };
+            lane.reduction_db = flush(target + (lane.reduction_db - target) * c);
+            max_red = max_red.max(lane.reduction_db);
+            let x = if self.lookahead > 0 {
+                lane.delay[self.delay_pos] = frame[ch];
+                lane.delay[(self.delay_pos + 1) % (self.lookahead + 1)]
+            } else {
+                frame[ch]
+            };
+            frame[ch] = x * db_to_gain(-lane.reduction_db) * makeup;
+        }
+        if self.lookahead > 0 {
+            self.delay_pos = (self.delay_pos + 1) % (self.lookahead + 1);
+        }
+        self.reduction_db = max_red;
+        self.max_reduction_db = self.max_reduction_db.max(max_red);
+    }
+
+    /// Process `channels` in place, detecting on `sidechain` instead of the
+    /// audio. Side-chain channel `ch % sidechain.len()` drives audio channel
+    /// `ch` (so a mono key drives every channel). Slices must be as long as
+    /// the audio block; an empty `sidechain` falls back to the audio itself.
+    pub fn process_with_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+        if sidechain.is_empty() {
+            self.process(channels);
+            return;
+        }
+        let frames = channels.first().map_or(0, |c| c.len());
+        let nch = channels.len().min(self.lanes.len()).min(MAX_FRAME);
+        let mut frame = [0.0f64; MAX_FRAME];
+        for i in 0..frames {
+            for ch in 0..nch {
+                frame[ch] = f64::from(channels[ch][i]);
+            }
+            self.process_frame(&mut frame[..nch], |ch| {
+                let key = sidechain[ch % sidechain.len()];
+                key.get(i).map_or(0.0, |&v| f64::from(v))
+            });
+            for ch in 0..nch {
+                channels[ch][i] = frame[ch] as f32;
+            }
+        }
+    }
+}
+
+/// Most channels a compressor processes (7.1.4 immersive beds fit).
+pub(crate) const MAX_FRAME: usize = 16;
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Self::new(CompressorParams::default())
+    }
+}
+
+impl Processor for Compressor {
+    fn prepare(&mut self, spec: &ProcessSpec) {
+        self.sample_rate = spec.sample_rate;
+        self.lookahead = ms_to_samples(self.params.lookahead_ms.max(0.0), spec.sample_rate);
+        self.lanes = (0..spec.channels.min(MAX_FRAME))
+            .map(|_| ChannelState {
+                delay: vec![0.0; self.lookahead + 1],
+                ..ChannelState::default()
+            })
+            .collect();
+        let ramp = ms_to_samples(PARAM_RAMP_MS, spec.sample_rate);
+        self.threshold = LinearSmoother::new(self.params.threshold_db, ramp);
+        self.makeup = LinearSmoother::new(db_to_gain(self.params.makeup_db), ramp);
+        self.update_coeffs();
+        self.reset();
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let frames = channels.first().map_or(0, |c| c.len());
+        let nch = channels.len().min(self.lanes.len());
+        let mut frame = [0.0f64; MAX_FRAME];
+        for i in 0..frames {
+            for ch in 0..nch {
+                frame[ch] = f64::from(channels[ch][i]);
+            }
+            let key = frame;
+            self.process_frame(&mut frame[..nch], |ch| key[ch]);
+            for ch in 0..nch {
+                channels[ch][i] = frame[ch] as f32;
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        for lane in &mut self.lanes {
+            lane.hpf[0].reset();
+            lane.mean_square = 0.0;
+            lane.level_db = LEVEL_FLOOR_DB;
+            lane.reduction_db = 0.0;
+            lane.delay.fill(0.0);
+        }
+        self.delay_pos = 0;
+        self.reduction_db = 0.0;
+        self.max_reduction_db = 0.0;
+        self.threshold.set_immediate(self.params.threshold_db);
+        self.makeup.set_immediate(db_to_gain(self.params.makeup_db));
+    }
+
+    /// The lookahead, in samples.
+    fn latency(&self) -> usize {
+        self.lookahead
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_curve_matches_the_paper() {
+        // Hard knee 4:1 at −20: 10 dB over → 7.5 dB reduction.
+        assert!((static_gain_db(-10.0, -20.0, 4.0, 0.0) + 7.5).abs() < 1e-12);
+        assert_eq!(static_gain_db(-30.0, -20.0, 4.0, 0.0), 0.0);
+        // Soft knee 10 dB: continuous at both knee edges, (1/R−1)·W/8 at T.
+        let k = 10.0;
+        assert!((static_gain_db(-20.0, -20.0, 4.0, k) + 0.75 * k / 8.0).abs() < 1e-12);
+        assert!(static_gain_db(-25.0, -20.0, 4.0, k).abs() < 1e-12);
+        assert!((static_gain_db(-15.0, -20.0, 4.0, k) + 0.75 * 5.0).abs() < 1e-12);
+    }
+}
