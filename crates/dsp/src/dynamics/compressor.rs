@@ -201,8 +201,7 @@ impl Compressor {
             lane.level_db = match p.detection {
                 Detection::Peak => 20.0 * k.abs().max(1e-10).log10(),
                 Detection::Rms => {
-                    lane.mean_square =
-                        flush(k * k + (lane.mean_square - k * k) * self.coeff_rms);
+                    lane.mean_square = flush(k * k + (lane.mean_square - k * k) * self.coeff_rms);
                     10.0 * lane.mean_square.max(1e-20).log10()
                 }
             };

@@ -2,8 +2,14 @@
 //! de-esser and multiband compressor, with the detectors they share.
 
 pub mod compressor;
+pub mod deesser;
+pub mod gate;
 pub mod limiter;
+pub mod multiband;
 mod window;
 
 pub use compressor::{Compressor, CompressorParams, Detection};
+pub use deesser::{DeEsser, DeEsserParams};
+pub use gate::{Gate, GateParams};
 pub use limiter::{Limiter, LimiterParams};
+pub use multiband::{Multiband, MultibandParams};
