@@ -4,7 +4,7 @@
 use crate::Error;
 use crate::clipping::ClipDetector;
 use crate::levels::Levels;
-use crate::loudness::{self, LoudnessMeter, finite};
+use crate::loudness::{self, FoldDownMeter, LoudnessMeter, finite};
 use crate::options::AnalysisOptions;
 use crate::report::Analysis;
 use crate::silence::SilenceDetector;
@@ -28,6 +28,8 @@ pub struct Analyzer {
     non_finite: u64,
     first_non_finite: Option<u64>,
     loudness: LoudnessMeter,
+    /// Stereo only: the mono fold-down's loudness, for the mono-compatibility drop.
+    fold_down: Option<FoldDownMeter>,
     levels: Levels,
     clipping: ClipDetector,
     silence: SilenceDetector,
@@ -60,6 +62,11 @@ impl Analyzer {
             non_finite: 0,
             first_non_finite: None,
             loudness: LoudnessMeter::new(sample_rate, channels)?,
+            fold_down: if channels == 2 {
+                Some(FoldDownMeter::new(sample_rate)?)
+            } else {
+                None
+            },
             levels: Levels::new(channels),
             clipping: ClipDetector::new(channels),
             silence: SilenceDetector::new(opts.silence_threshold_dbfs),
@@ -94,23 +101,32 @@ impl Analyzer {
         }
         self.sanitise(block);
         let clean = std::mem::take(&mut self.clean);
-        let mut pos = 0;
-        while pos < longest {
-            let take = self.to_next_hop.min(longest - pos);
-            let piece: Vec<&[f32]> = clean.iter().map(|c| &c[pos..pos + take]).collect();
-            self.measure(&piece)?;
-            pos += take;
-            self.to_next_hop -= take;
-            if self.to_next_hop == 0 {
-                self.loudness.hop()?;
-                if let Some(stereo) = &mut self.stereo {
-                    stereo.hop();
-                }
-                self.to_next_hop = self.hop_frames;
-            }
-        }
-        self.spectrum
-            .add(&clean.iter().map(|c| c.as_slice()).collect::<Vec<_>>());
+        let slices: Vec<&[f32]> = clean.iter().map(|c| c.as_slice()).collect();
+        let (hop_frames, to_next_hop) = (self.hop_frames, self.to_next_hop);
+        let loudness = &mut self.loudness;
+        let mut rest = OtherMeters {
+            levels: &mut self.levels,
+            clipping: &mut self.clipping,
+            silence: &mut self.silence,
+            stereo: self.stereo.as_mut(),
+            fold_down: self.fold_down.as_mut(),
+            spectrum: &mut self.spectrum,
+        };
+        self.to_next_hop = if longest >= PARALLEL_MIN_FRAMES {
+            // The BS.1770 meter (K-filter, gating, 4x true-peak) is about half the
+            // work; it runs on a second core while this one does the rest. Both
+            // halves see the same samples cut at the same hops, so results do not
+            // depend on whether the split happened.
+            std::thread::scope(|scope| {
+                let worker = scope.spawn(|| rest.feed(&slices, hop_frames, to_next_hop));
+                let hop = feed_hops(loudness, &slices, hop_frames, to_next_hop);
+                let rest_hop = worker.join().expect("meter thread panicked");
+                hop.and_then(|h| rest_hop.map(|_| h))
+            })?
+        } else {
+            rest.feed(&slices, hop_frames, to_next_hop)?;
+            feed_hops(loudness, &slices, hop_frames, to_next_hop)?
+        };
         self.clean = clean;
         self.frames += longest as u64;
         Ok(())
@@ -133,18 +149,6 @@ impl Analyzer {
         }
     }
 
-    /// Feeds a piece that lies within one hop to the per-sample meters.
-    fn measure(&mut self, piece: &[&[f32]]) -> Result<(), Error> {
-        self.loudness.add(piece)?;
-        self.levels.add(piece);
-        self.clipping.add(piece);
-        self.silence.add(piece);
-        if let Some(stereo) = &mut self.stereo {
-            stereo.add(piece[0], piece[1]);
-        }
-        Ok(())
-    }
-
     /// Completes every measurement.
     pub fn finish(mut self) -> Result<Analysis, Error> {
         if let Some(e) = self.error {
@@ -159,6 +163,11 @@ impl Analyzer {
         }
         self.clipping.finish();
         let loud = self.loudness.finish(self.channels)?;
+        let mono_loudness_drop_lu = match (&self.fold_down, loud.integrated_lufs) {
+            (Some(fold), Some(stereo)) => fold.integrated_lufs()?.map(|mono| stereo - mono),
+            (None, Some(_)) if self.channels == 1 => Some(0.0),
+            _ => None,
+        };
         let to_db = |lin: f64| finite(20.0 * lin.log10());
         let sample_peak_per_channel: Vec<Option<f64>> = loud
             .sample_peak_per_channel
@@ -207,7 +216,7 @@ impl Analyzer {
                 .and_then(|s| s.worst_window_first_hop)
                 .map(|h| h as f64 * hop_s),
             side_to_mid_db: stereo.as_ref().and_then(|s| s.side_to_mid_db),
-            mono_loudness_drop_lu: loud.mono_loudness_drop_lu,
+            mono_loudness_drop_lu,
             clipped_runs: self.clipping.clipped_runs,
             clipped_samples: self.clipping.clipped_samples,
             leading_silence_s: leading as f64 / rate,
@@ -219,6 +228,94 @@ impl Analyzer {
             short_term_lufs: loud.short_term_lufs,
         })
     }
+}
+
+/// Blocks at least this long are measured on two threads; shorter ones are not
+/// worth a thread.
+const PARALLEL_MIN_FRAMES: usize = 4096;
+
+/// A meter that is fed pieces lying within one 100 ms hop, and told when a hop ends.
+trait HopMeter {
+    fn add(&mut self, piece: &[&[f32]]) -> Result<(), Error>;
+    fn hop(&mut self) -> Result<(), Error>;
+}
+
+impl HopMeter for LoudnessMeter {
+    fn add(&mut self, piece: &[&[f32]]) -> Result<(), Error> {
+        LoudnessMeter::add(self, piece)
+    }
+    fn hop(&mut self) -> Result<(), Error> {
+        LoudnessMeter::hop(self)
+    }
+}
+
+/// Every per-sample meter other than loudness.
+struct OtherMeters<'a> {
+    levels: &'a mut Levels,
+    clipping: &'a mut ClipDetector,
+    silence: &'a mut SilenceDetector,
+    stereo: Option<&'a mut StereoMeter>,
+    fold_down: Option<&'a mut FoldDownMeter>,
+    spectrum: &'a mut SpectrumMeter,
+}
+
+impl OtherMeters<'_> {
+    /// Feeds a whole block: the hop-aligned meters piece by piece, the others at once.
+    fn feed(
+        &mut self,
+        block: &[&[f32]],
+        hop_frames: usize,
+        to_next_hop: usize,
+    ) -> Result<(), Error> {
+        feed_hops(self, block, hop_frames, to_next_hop)?;
+        self.spectrum.add(block);
+        if let Some(fold) = &mut self.fold_down {
+            fold.add(block[0], block[1])?;
+        }
+        Ok(())
+    }
+}
+
+impl HopMeter for OtherMeters<'_> {
+    fn add(&mut self, piece: &[&[f32]]) -> Result<(), Error> {
+        self.levels.add(piece);
+        self.clipping.add(piece);
+        self.silence.add(piece);
+        if let Some(stereo) = &mut self.stereo {
+            stereo.add(piece[0], piece[1]);
+        }
+        Ok(())
+    }
+    fn hop(&mut self) -> Result<(), Error> {
+        if let Some(stereo) = &mut self.stereo {
+            stereo.hop();
+        }
+        Ok(())
+    }
+}
+
+/// Feeds `block` to `meter`, cut at hop boundaries; `to_next_hop` is the number
+/// of frames left in the current hop. Returns the frames left after the block.
+fn feed_hops(
+    meter: &mut dyn HopMeter,
+    block: &[&[f32]],
+    hop_frames: usize,
+    mut to_next_hop: usize,
+) -> Result<usize, Error> {
+    let len = block.first().map_or(0, |c| c.len());
+    let mut pos = 0;
+    while pos < len {
+        let take = to_next_hop.min(len - pos);
+        let piece: Vec<&[f32]> = block.iter().map(|c| &c[pos..pos + take]).collect();
+        meter.add(&piece)?;
+        pos += take;
+        to_next_hop -= take;
+        if to_next_hop == 0 {
+            meter.hop()?;
+            to_next_hop = hop_frames;
+        }
+    }
+    Ok(to_next_hop)
 }
 
 /// Measures a whole programme held in memory (planar channels, equal lengths) with

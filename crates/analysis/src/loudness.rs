@@ -3,6 +3,14 @@
 //! Written here: only the channel map, reading momentary/short-term loudness at every
 //! 100 ms hop (ebur128 answers "now", not "the maximum so far"), and the mono
 //! fold-down comparison.
+//!
+//! Speed: asking ebur128 for short-term loudness sums its whole 3 s window, so
+//! asking every 100 ms would read each sample 30 times (half of the analysis
+//! time, measured). Instead each hop asks for the loudness of the last 100 ms
+//! only and keeps the last 30 of those sub-block energies: momentary loudness is
+//! the mean of the last 4 and short-term the mean of the last 30, which is the
+//! same arithmetic mean of squares ebur128 computes, with the same zero padding
+//! before the first 400 ms / 3 s.
 
 use ebur128::{Channel, EbuR128, Mode};
 
@@ -41,20 +49,57 @@ pub struct LoudnessReport {
     pub short_term_lufs: Vec<Option<f64>>,
     pub sample_peak_per_channel: Vec<f64>,
     pub true_peak_per_channel: Vec<f64>,
-    pub mono_loudness_drop_lu: Option<f64>,
 }
 
 /// Streaming loudness meter; fed in blocks that never straddle a 100 ms hop.
 pub struct LoudnessMeter {
     meter: EbuR128,
-    /// Stereo only: integrated loudness of (L+R)/2 on both channels. One channel
-    /// weighted `DualMono` (counted twice) measures exactly that at half the cost.
-    fold_down: Option<EbuR128>,
-    fold_buf: Vec<f32>,
     max_momentary: f64,
     max_short_term: f64,
     short_term: Vec<Option<f64>>,
-    mono: bool,
+    /// Mean-square energy of each of the last 30 hops (ring buffer), when the
+    /// sample rate makes ebur128's 100 ms window exactly one hop.
+    hop_energy: Option<HopEnergies>,
+}
+
+/// The last 30 100-ms sub-block energies, oldest overwritten first.
+struct HopEnergies {
+    ring: [f64; 30],
+    next: usize,
+}
+
+impl HopEnergies {
+    fn push(&mut self, energy: f64) {
+        self.ring[self.next] = energy;
+        self.next = (self.next + 1) % self.ring.len();
+    }
+
+    /// Mean energy of the last `n` hops (zeros before the start, as ebur128 pads).
+    fn mean_of_last(&self, n: usize) -> f64 {
+        let len = self.ring.len();
+        (1..=n)
+            .map(|k| self.ring[(self.next + len - k) % len])
+            .sum::<f64>()
+            / n as f64
+    }
+}
+
+/// BS.1770 loudness of a mean-square energy (−∞ for silence).
+fn energy_to_lufs(energy: f64) -> f64 {
+    if energy <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        -0.691 + 10.0 * energy.log10()
+    }
+}
+
+/// Mean-square energy of a BS.1770 loudness (0 for −∞).
+fn lufs_to_energy(lufs: f64) -> f64 {
+    if lufs.is_finite() {
+        10f64.powf((lufs + 0.691) / 10.0)
+    } else {
+        0.0
+    }
 }
 
 impl LoudnessMeter {
@@ -65,40 +110,42 @@ impl LoudnessMeter {
         let mode = Mode::I | Mode::M | Mode::S | Mode::LRA | Mode::TRUE_PEAK | Mode::SAMPLE_PEAK;
         let mut meter = EbuR128::new(channels as u32, sample_rate, mode)?;
         meter.set_channel_map(&channel_map(channels))?;
-        let fold_down = if channels == 2 {
-            let mut m = EbuR128::new(1, sample_rate, Mode::I)?;
-            m.set_channel_map(&[Channel::DualMono])?;
-            Some(m)
-        } else {
-            None
-        };
+        // ebur128's hop is round(rate / 10) frames, its 100 ms window floor(rate / 10):
+        // sub-block energies add up exactly only when the two agree.
+        let hop_energy = sample_rate.is_multiple_of(10).then_some(HopEnergies {
+            ring: [0.0; 30],
+            next: 0,
+        });
         Ok(Self {
             meter,
-            fold_down,
-            fold_buf: Vec::new(),
+            hop_energy,
             max_momentary: f64::NEG_INFINITY,
             max_short_term: f64::NEG_INFINITY,
             short_term: Vec::new(),
-            mono: channels == 1,
         })
     }
 
     /// Feeds finite samples (planar, equal lengths).
     pub fn add(&mut self, block: &[&[f32]]) -> Result<(), Error> {
         self.meter.add_frames_planar_f32(block)?;
-        if let Some(fold) = &mut self.fold_down {
-            self.fold_buf.clear();
-            self.fold_buf
-                .extend(block[0].iter().zip(block[1]).map(|(&l, &r)| 0.5 * (l + r)));
-            fold.add_frames_planar_f32(&[&self.fold_buf])?;
-        }
         Ok(())
     }
 
     /// Reads momentary and short-term loudness at the end of a 100 ms hop.
     pub fn hop(&mut self) -> Result<(), Error> {
-        let momentary = self.meter.loudness_momentary()?;
-        let short_term = self.meter.loudness_shortterm()?;
+        let (momentary, short_term) = match &mut self.hop_energy {
+            Some(hops) => {
+                hops.push(lufs_to_energy(self.meter.loudness_window(100)?));
+                (
+                    energy_to_lufs(hops.mean_of_last(4)),
+                    energy_to_lufs(hops.mean_of_last(30)),
+                )
+            }
+            None => (
+                self.meter.loudness_momentary()?,
+                self.meter.loudness_shortterm()?,
+            ),
+        };
         self.max_momentary = self.max_momentary.max(momentary);
         self.max_short_term = self.max_short_term.max(short_term);
         self.short_term.push(finite(short_term));
@@ -110,11 +157,6 @@ impl LoudnessMeter {
         let range = match integrated {
             Some(_) => finite(self.meter.loudness_range()?),
             None => None,
-        };
-        let mono_drop = match (&self.fold_down, integrated) {
-            (Some(fold), Some(stereo)) => finite(fold.loudness_global()?).map(|mono| stereo - mono),
-            (None, Some(_)) if self.mono => Some(0.0),
-            _ => None,
         };
         let mut sample_peak = Vec::with_capacity(channels);
         let mut true_peak = Vec::with_capacity(channels);
@@ -130,12 +172,77 @@ impl LoudnessMeter {
             short_term_lufs: self.short_term,
             sample_peak_per_channel: sample_peak,
             true_peak_per_channel: true_peak,
-            mono_loudness_drop_lu: mono_drop,
         })
+    }
+}
+
+/// Integrated loudness of the mono fold-down of a stereo signal: (L+R)/2 on
+/// both channels. One channel weighted `DualMono` (counted twice) measures
+/// exactly that at half the cost of two.
+pub struct FoldDownMeter {
+    meter: EbuR128,
+    buf: Vec<f32>,
+}
+
+impl FoldDownMeter {
+    pub fn new(sample_rate: u32) -> Result<Self, Error> {
+        let mut meter = EbuR128::new(1, sample_rate, Mode::I)?;
+        meter.set_channel_map(&[Channel::DualMono])?;
+        Ok(Self {
+            meter,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Feeds finite left and right samples of equal length.
+    pub fn add(&mut self, left: &[f32], right: &[f32]) -> Result<(), Error> {
+        self.buf.clear();
+        self.buf
+            .extend(left.iter().zip(right).map(|(&l, &r)| 0.5 * (l + r)));
+        self.meter.add_frames_planar_f32(&[&self.buf])?;
+        Ok(())
+    }
+
+    /// Integrated loudness of the fold-down, `None` when it is silent.
+    pub fn integrated_lufs(&self) -> Result<Option<f64>, Error> {
+        Ok(finite(self.meter.loudness_global()?))
     }
 }
 
 /// `Some(x)` for finite values; `None` for ±∞ (silence) and NaN.
 pub fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sub-block shortcut must give what ebur128 itself answers.
+    #[test]
+    fn hop_energies_match_ebur128_windows() {
+        let rate = 48_000;
+        let mut fast = LoudnessMeter::new(rate, 2).unwrap();
+        let mut direct = EbuR128::new(2, rate, Mode::M | Mode::S).unwrap();
+        let hop = (rate / 10) as usize;
+        let mut seed = 1u32;
+        for k in 0..80 {
+            // A level that steps every 300 ms, so windows see changing energy.
+            let gain = 0.05 + 0.3 * ((k / 3) % 4) as f32;
+            let block: Vec<f32> = (0..hop)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    gain * ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5)
+                })
+                .collect();
+            fast.add(&[&block, &block]).unwrap();
+            fast.hop().unwrap();
+            direct.add_frames_planar_f32(&[&block, &block]).unwrap();
+            let expect = direct.loudness_shortterm().unwrap();
+            let got = fast.short_term.last().unwrap().unwrap();
+            assert!((got - expect).abs() < 1e-9, "hop {k}: {got} vs {expect}");
+        }
+        let max_m = fast.max_momentary;
+        assert!(max_m.is_finite());
+    }
 }
