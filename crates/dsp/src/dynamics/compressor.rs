@@ -247,22 +247,34 @@ impl Compressor {
         let nch = channels.len().min(self.lanes.len()).min(MAX_FRAME);
         let mut frame = [0.0f64; MAX_FRAME];
         for i in 0..frames {
-            for ch in 0..nch {
-                frame[ch] = f64::from(channels[ch][i]);
-            }
+            load_frame(channels, i, &mut frame[..nch]);
             self.process_frame(&mut frame[..nch], |ch| {
                 let key = sidechain[ch % sidechain.len()];
                 key.get(i).map_or(0.0, |&v| f64::from(v))
             });
-            for ch in 0..nch {
-                channels[ch][i] = frame[ch] as f32;
-            }
+            store_frame(channels, i, &frame[..nch]);
         }
     }
 }
 
 /// Most channels a compressor processes (7.1.4 immersive beds fit).
 pub(crate) const MAX_FRAME: usize = 16;
+
+/// Copy sample `i` of each channel into `frame` (as many as `frame` holds).
+#[inline]
+pub(crate) fn load_frame(channels: &[&mut [f32]], i: usize, frame: &mut [f64]) {
+    for (f, c) in frame.iter_mut().zip(channels) {
+        *f = f64::from(c[i]);
+    }
+}
+
+/// Write `frame` back to sample `i` of each channel.
+#[inline]
+pub(crate) fn store_frame(channels: &mut [&mut [f32]], i: usize, frame: &[f64]) {
+    for (c, f) in channels.iter_mut().zip(frame) {
+        c[i] = *f as f32;
+    }
+}
 
 impl Default for Compressor {
     fn default() -> Self {
@@ -292,14 +304,10 @@ impl Processor for Compressor {
         let nch = channels.len().min(self.lanes.len());
         let mut frame = [0.0f64; MAX_FRAME];
         for i in 0..frames {
-            for ch in 0..nch {
-                frame[ch] = f64::from(channels[ch][i]);
-            }
+            load_frame(channels, i, &mut frame[..nch]);
             let key = frame;
             self.process_frame(&mut frame[..nch], |ch| key[ch]);
-            for ch in 0..nch {
-                channels[ch][i] = frame[ch] as f32;
-            }
+            store_frame(channels, i, &frame[..nch]);
         }
     }
 

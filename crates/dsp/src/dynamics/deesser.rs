@@ -4,7 +4,7 @@
 //! reduction low + high is an all-pass: flat magnitude, nothing below the
 //! split is ever touched).
 
-use super::compressor::{MAX_FRAME, static_gain_db};
+use super::compressor::{MAX_FRAME, load_frame, static_gain_db, store_frame};
 use crate::denormal::flush;
 use crate::filter::biquad::{BiquadCoeffs, BiquadState, FilterType};
 use crate::filter::crossover::LinkwitzRiley4;
@@ -130,11 +130,12 @@ impl Processor for DeEsser {
         let nch = channels.len().min(self.lanes.len());
         let mut low = [0.0f64; MAX_FRAME];
         let mut high = [0.0f64; MAX_FRAME];
+        let mut frame = [0.0f64; MAX_FRAME];
         for i in 0..frames {
+            load_frame(channels, i, &mut frame[..nch]);
             let mut peak = 0.0f64;
-            for ch in 0..nch {
-                let x = f64::from(channels[ch][i]);
-                let lane = &mut self.lanes[ch];
+            for (ch, lane) in self.lanes.iter_mut().enumerate().take(nch) {
+                let x = frame[ch];
                 peak = peak.max(lane.detect.process(&self.detect, x).abs());
                 (low[ch], high[ch]) = lane.split.split(x);
             }
@@ -147,9 +148,10 @@ impl Processor for DeEsser {
             };
             self.reduction_db = flush(target + (self.reduction_db - target) * c);
             let g = db_to_gain(-self.reduction_db);
-            for ch in 0..nch {
-                channels[ch][i] = (low[ch] + g * high[ch]) as f32;
+            for ((f, l), h) in frame.iter_mut().zip(&low).zip(&high).take(nch) {
+                *f = l + g * h;
             }
+            store_frame(channels, i, &frame[..nch]);
         }
     }
 
