@@ -84,6 +84,7 @@ fn hard_driven_10k_sine_has_no_alias_above_minus_80_db() {
                 .filter(|(b, _)| !is_harmonic(*b))
                 .map(|(_, &db)| db - fund)
                 .fold(f64::MIN, f64::max);
+            println!("{mode:?} @ {sr}: worst alias {worst:.1} dB re fundamental");
             assert!(worst < -80.0, "{mode:?} @ {sr}: worst alias {worst:.1} dB");
             // The curve really saturates: the 3rd (odd) or 2nd (tube) harmonic
             // is strong.
@@ -219,4 +220,28 @@ fn drive_change_mid_stream_does_not_click() {
         max_step(ramp),
         max_step(settled)
     );
+}
+
+#[test]
+fn output_is_exactly_zero_after_ten_seconds_of_silence() {
+    for mode in MODES {
+        let mut s = saturator(
+            44_100.0,
+            SaturatorParams {
+                mode,
+                drive_db: 12.0,
+                ..SaturatorParams::default()
+            },
+        );
+        let mut loud: Vec<f32> = (0..22_050)
+            .map(|i| (0.9 * (2.0 * PI * 3_000.0 * i as f64 / 44_100.0).sin()) as f32)
+            .collect();
+        run(&mut s, &mut loud);
+        let mut silence = vec![0.0f32; 441_000];
+        run(&mut s, &mut silence);
+        assert!(
+            silence[441_000 - 44_100..].iter().all(|&v| v == 0.0),
+            "{mode:?}"
+        );
+    }
 }
