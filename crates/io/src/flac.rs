@@ -11,7 +11,7 @@
 use std::io::{Seek, SeekFrom, Write};
 
 use flacenc::bitsink::ByteSink;
-use flacenc::component::{BitRepr, Stream, StreamInfo};
+use flacenc::component::{BitRepr, MetadataBlockData, Stream, StreamInfo};
 use flacenc::config;
 use flacenc::error::{Verified, Verify};
 use flacenc::source::{Context, Fill, FrameBuf};
@@ -46,11 +46,15 @@ fn to_bytes(c: &impl BitRepr) -> std::io::Result<Vec<u8>> {
 
 impl<W: Write + Seek> FlacWriter<W> {
     /// Writes the placeholder header. `bits` is 16 or 24; `channels` 1..=8.
+    /// `metadata` holds extra blocks (type, payload) placed after STREAMINFO, e.g.
+    /// Vorbis comment and picture; they are part of the header rewritten on `finish`,
+    /// which therefore keeps its length.
     pub(crate) fn new(
         mut out: W,
         sample_rate: u32,
         channels: usize,
         bits: usize,
+        metadata: &[(u8, Vec<u8>)],
     ) -> std::io::Result<Self> {
         let mut config = config::Encoder::default();
         // Encode on this thread: one frame at a time is what keeps memory bounded.
@@ -66,6 +70,9 @@ impl<W: Write + Seek> FlacWriter<W> {
             .stream_info_mut()
             .set_frame_sizes(0, 0)
             .map_err(err)?;
+        for (kind, data) in metadata {
+            stream.add_metadata_block(MetadataBlockData::new_unknown(*kind, data).map_err(err)?);
+        }
         out.write_all(&to_bytes(&stream)?)?;
         Ok(Self {
             out,

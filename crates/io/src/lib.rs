@@ -20,6 +20,7 @@ mod flac;
 mod format;
 mod resample;
 mod sniff;
+mod tags;
 mod write;
 
 pub use buffer::AudioBuffer;
@@ -27,4 +28,5 @@ pub use decode::{AudioInfo, AudioReader, read_audio};
 pub use error::{Error, FilePath, Result};
 pub use format::{EncodeSpec, FileFormat, SampleFormat};
 pub use resample::{Resampler, resample};
+pub use tags::{Artwork, Tags, image_mime, read_tags, validate_isrc};
 pub use write::{AudioWriter, WriteOptions, check_output, write_audio};

@@ -21,6 +21,7 @@ use crate::buffer::AudioBuffer;
 use crate::error::{Error, Result};
 use crate::flac::FlacWriter;
 use crate::format::{EncodeSpec, FileFormat, SampleFormat, quantize};
+use crate::tags::{self, Tags};
 
 /// Policy for a write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,6 +115,8 @@ pub struct AudioWriter {
     force: bool,
     /// Reused per-channel integer scratch for the integer encoders.
     ints: Vec<Vec<i32>>,
+    /// Tag chunks appended after the audio on `finish` (WAV/AIFF; empty if none).
+    trailer: Vec<u8>,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -152,7 +155,31 @@ impl AudioWriter {
         channels: usize,
         opts: &WriteOptions,
     ) -> Result<Self> {
+        Self::create_with_tags(path, spec, sample_rate, channels, opts, None)
+    }
+
+    /// Like [`create`](Self::create), also writing `tags` into the same temp file
+    /// before the rename: WAV gets `LIST/INFO` + `id3 ` chunks after the audio, AIFF an
+    /// `ID3 ` chunk after the audio, FLAC Vorbis comment + PICTURE blocks after
+    /// STREAMINFO (see [`Tags`] for the field mapping).
+    pub fn create_with_tags(
+        path: &Path,
+        spec: EncodeSpec,
+        sample_rate: u32,
+        channels: usize,
+        opts: &WriteOptions,
+        tags: Option<&Tags>,
+    ) -> Result<Self> {
         validate_spec(path, spec, sample_rate, channels)?;
+        let bad_tags = |msg: String| Error::UnsupportedOutput(path.into(), msg);
+        let (trailer, flac_blocks) = match (tags, spec.format) {
+            (None, _) => (Vec::new(), Vec::new()),
+            (Some(t), FileFormat::Wav) => (tags::wav_trailer(t).map_err(bad_tags)?, Vec::new()),
+            (Some(t), FileFormat::Aiff) => (tags::aiff_trailer(t).map_err(bad_tags)?, Vec::new()),
+            (Some(t), FileFormat::Flac) => {
+                (Vec::new(), tags::flac_metadata_blocks(t).map_err(bad_tags)?)
+            }
+        };
         check_output(path, opts)?;
         let name = path
             .file_name()
@@ -192,9 +219,11 @@ impl AudioWriter {
             FileFormat::Aiff => AiffWriter::new(out, sample_rate, channels as u16, bits)
                 .map(Sink::Aiff)
                 .map_err(|e| cleanup(enc_err(e)))?,
-            FileFormat::Flac => FlacWriter::new(out, sample_rate, channels, usize::from(bits))
-                .map(|w| Sink::Flac(Box::new(w)))
-                .map_err(|e| cleanup(enc_err(e)))?,
+            FileFormat::Flac => {
+                FlacWriter::new(out, sample_rate, channels, usize::from(bits), &flac_blocks)
+                    .map(|w| Sink::Flac(Box::new(w)))
+                    .map_err(|e| cleanup(enc_err(e)))?
+            }
         };
         Ok(Self {
             dest: path.to_path_buf(),
@@ -205,6 +234,7 @@ impl AudioWriter {
             channels,
             force: opts.force,
             ints: vec![Vec::new(); channels],
+            trailer,
         })
     }
 
@@ -265,6 +295,11 @@ impl AudioWriter {
             Sink::Flac(w) => w.finish().map(drop).map_err(|e| enc(&e)),
         };
         flushed?;
+        if !self.trailer.is_empty() {
+            let big_endian = self.spec.format == FileFormat::Aiff;
+            tags::append_chunks(&mut self.sync_handle, &self.trailer, big_endian)
+                .map_err(|e| enc(&e))?;
+        }
         self.sync_handle
             .sync_all()
             .map_err(|e| Error::io(&dest, e))?;
