@@ -1,0 +1,19 @@
+//! Mixing: a folder of stems and a human-editable [`Session`] become a stereo
+//! mix (and bus stems), rendered block by block in flat memory.
+//!
+//! - [`session`]: the TOML model; [`inserts`]: processors as the file spells them;
+//! - [`validate`]: parsing and checks, errors at line and column;
+//! - [`render`]: the streaming graph, latency compensation, headroom and stems
+//!   (built from [`source`], [`automation`] and [`pdc`]).
+
+pub mod automation;
+pub mod inserts;
+pub mod pdc;
+pub mod render;
+pub mod session;
+pub mod source;
+pub mod validate;
+
+pub use render::{RenderOptions, RenderReport, render, render_file};
+pub use session::{Automation, AutomationParam, Bus, Master, Role, Send, Session, Settings, Track};
+pub use validate::{load, parse};

@@ -1,0 +1,649 @@
+//! Rendering a session: a streaming graph, block by block, then one clean
+//! headroom gain.
+//!
+//! Per block of [`BLOCK`] frames:
+//! 1. every track (in parallel, `rayon`): decode → resample → polarity →
+//!    inserts → pan/balance → fader (automation per sample);
+//! 2. in a fixed order (so the sum is bit-identical for any thread count):
+//!    each track's output and sends are delayed by their compensation and added
+//!    into their buses;
+//! 3. buses, deepest first: inserts → fader → compensation delay → their output;
+//! 4. the master's input is the sum, in a fixed order, of its *stems*: one per
+//!    bus routed to the master, plus `direct` for tracks routed straight to it;
+//!    then the master inserts.
+//!
+//! **Plugin-delay compensation.** Every summing point is aligned: a bus's input
+//! latency is the largest latency among the paths feeding it, and each path is
+//! delayed by the difference; a bus adds its own insert latency on top. The
+//! master's total latency is trimmed from the start of the output, so the mix
+//! lines up with the stems as they were recorded.
+//!
+//! **Headroom.** Pass 1 renders into temporary 32-bit float files beside the
+//! destinations while measuring the mix (BS.1770 loudness, 4× true peak). Pass 2
+//! copies them with one gain so the mix's true peak lands on
+//! `session.headroom_dbtp`. No limiter is involved unless the session inserts one.
+//!
+//! **Stems** (`stems_dir`) are the master's stems above, taken post-bus-fader
+//! and pre-master-inserts, delayed by the master inserts' latency and given the
+//! same headroom gain: they sum to the mix exactly (to float rounding) whenever
+//! the master inserts are linear (none, EQ, gain). Dynamics or saturation on the
+//! master break the sum, by design. Return buses (reverb, delay) routed to the
+//! master are stems of their own.
+//!
+//! The mix ends with the longest stem (offset included); effect tails beyond
+//! it are cut.
+
+use std::path::{Path, PathBuf};
+
+use mixmaster_analysis::{AnalysisOptions, Analyzer};
+use mixmaster_dsp::{Chain, ProcessSpec, Processor};
+use mixmaster_io::{
+    AudioReader, AudioWriter, EncodeSpec, FileFormat, SampleFormat, WriteOptions, check_output,
+};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::automation::Fader;
+use super::pdc::PathDelay;
+use super::session::{MASTER, Polarity, Session};
+use super::source::TrackSource;
+use super::validate;
+use crate::{Error, Progress, Result};
+
+/// Frames per render block: 4096 frames keep per-block overhead (thread
+/// hand-off, processor calls) small while a 32-track session holds ~2 MB of buffers.
+pub const BLOCK: usize = 4096;
+
+/// The name of the stem holding tracks routed straight to the master.
+pub const DIRECT_STEM: &str = "direct";
+
+/// How to render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The mix file (WAV, AIFF or FLAC by extension).
+    pub output: PathBuf,
+    /// Folder for one stem per master input (bus), same format as the mix.
+    pub stems_dir: Option<PathBuf>,
+    /// Worker threads for the track stage (`None` = all cores).
+    pub threads: Option<usize>,
+    /// Sample encoding of the outputs.
+    pub sample_format: SampleFormat,
+    /// Overwrite existing outputs.
+    pub force: bool,
+}
+
+/// What a render did and measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderReport {
+    /// Mix length in frames.
+    pub frames: u64,
+    /// Sample rate, Hz.
+    pub sample_rate: u32,
+    /// Latency compensated (and trimmed from the start), frames.
+    pub latency_frames: usize,
+    /// The one gain applied to the master for headroom, dB.
+    pub headroom_gain_db: f64,
+    /// Integrated loudness of the delivered mix, LUFS.
+    pub integrated_lufs: Option<f64>,
+    /// True peak of the delivered mix, dBTP (4× oversampled, BS.1770).
+    pub true_peak_dbtp: Option<f64>,
+    /// Stem files written.
+    pub stems: Vec<PathBuf>,
+    /// Things the user should know (resampled stems…).
+    pub warnings: Vec<String>,
+}
+
+/// Where a signal path ends.
+#[derive(Debug, Clone, Copy)]
+enum Dest {
+    Bus(usize),
+    Stem(usize),
+}
+
+/// One signal path into a summing point: compensation delay, then `gain`.
+struct Edge {
+    dest: Dest,
+    gain: f32,
+    pre_fader: bool,
+    delay: PathDelay,
+    scratch: [Vec<f32>; 2],
+}
+
+impl Edge {
+    fn new(dest: Dest, gain: f32, pre_fader: bool) -> Self {
+        Self {
+            dest,
+            gain,
+            pre_fader,
+            delay: PathDelay::new(0),
+            scratch: [vec![0.0; BLOCK], vec![0.0; BLOCK]],
+        }
+    }
+
+    /// Adds `src` (delayed, scaled) into the destination buffer.
+    fn feed(
+        &mut self,
+        src: &[Vec<f32>; 2],
+        buses: &mut [[Vec<f32>; 2]],
+        stems: &mut [[Vec<f32>; 2]],
+        n: usize,
+    ) {
+        let dst = match self.dest {
+            Dest::Bus(i) => &mut buses[i],
+            Dest::Stem(i) => &mut stems[i],
+        };
+        let input: &[Vec<f32>; 2] = if self.delay.delay() > 0 {
+            for (s, x) in self.scratch.iter_mut().zip(src) {
+                s[..n].copy_from_slice(&x[..n]);
+            }
+            self.delay.process(&mut self.scratch, n);
+            &self.scratch
+        } else {
+            src
+        };
+        for (d, x) in dst.iter_mut().zip(input) {
+            if self.gain == 1.0 {
+                for (y, v) in d[..n].iter_mut().zip(&x[..n]) {
+                    *y += v;
+                }
+            } else {
+                for (y, v) in d[..n].iter_mut().zip(&x[..n]) {
+                    *y += v * self.gain;
+                }
+            }
+        }
+    }
+}
+
+fn stereo() -> [Vec<f32>; 2] {
+    [vec![0.0; BLOCK], vec![0.0; BLOCK]]
+}
+
+struct TrackNode {
+    source: TrackSource,
+    invert: bool,
+    inserts: Chain,
+    fader: Fader,
+    input: Vec<Vec<f32>>,
+    panned: [Vec<f32>; 2],
+    out: [Vec<f32>; 2],
+    edges: Vec<Edge>,
+    /// Frame at which the stem ended, once known.
+    end: Option<u64>,
+}
+
+impl TrackNode {
+    fn process(&mut self, start: u64, n: usize) -> Result<()> {
+        let real = self.source.next_block(&mut self.input, n)?;
+        if self.end.is_none() && self.source.is_done() {
+            self.end = Some(start + real as u64);
+        }
+        if self.invert {
+            for ch in &mut self.input {
+                for x in &mut ch[..n] {
+                    *x = -*x;
+                }
+            }
+        }
+        let mut slices: Vec<&mut [f32]> = self.input.iter_mut().map(|c| &mut c[..n]).collect();
+        self.inserts.process(&mut slices);
+        self.fader.pan(&self.input, &mut self.panned, start, n);
+        self.fader.gain(&self.panned, &mut self.out, start, n);
+        Ok(())
+    }
+}
+
+struct BusNode {
+    inserts: Chain,
+    fader: Fader,
+    work: [Vec<f32>; 2],
+    panned: [Vec<f32>; 2],
+    out: [Vec<f32>; 2],
+    edge: Edge,
+}
+
+/// The session as a running graph.
+struct Graph {
+    rate: u32,
+    tracks: Vec<TrackNode>,
+    buses: Vec<BusNode>,
+    /// Bus indices, deepest (furthest from the master) first.
+    bus_order: Vec<usize>,
+    bus_in: Vec<[Vec<f32>; 2]>,
+    stem_names: Vec<String>,
+    stem_buf: Vec<[Vec<f32>; 2]>,
+    stem_delay: Vec<PathDelay>,
+    master: Chain,
+    master_buf: [Vec<f32>; 2],
+    latency: usize,
+    warnings: Vec<String>,
+}
+
+fn chain(inserts: &[super::inserts::Insert], tempo: f64, spec: &ProcessSpec) -> Chain {
+    let mut c = Chain::new();
+    for i in inserts {
+        c.push(i.build(tempo));
+    }
+    c.prepare(spec);
+    c
+}
+
+fn offset_frames(t: &super::session::Track, rate: u32) -> i64 {
+    match (t.offset_samples, t.offset_ms) {
+        (Some(n), _) => n,
+        (None, Some(ms)) => (ms * f64::from(rate) / 1000.0).round() as i64,
+        (None, None) => 0,
+    }
+}
+
+impl Graph {
+    fn build(s: &Session, base: &Path) -> Result<Self> {
+        let rate = s.session.sample_rate;
+        let fs = f64::from(rate);
+        let tempo = s.session.tempo_bpm;
+        let bus_index = |name: &str| s.buses.iter().position(|b| b.name == name);
+        // Stems: buses routed to the master, then `direct` if any track goes there.
+        let mut stem_names: Vec<String> = Vec::new();
+        let mut bus_stem = vec![None; s.buses.len()];
+        for (i, b) in s.buses.iter().enumerate() {
+            if b.output == MASTER {
+                bus_stem[i] = Some(stem_names.len());
+                stem_names.push(b.name.clone());
+            }
+        }
+        let any_solo = s.tracks.iter().any(|t| t.solo);
+        let mut direct = None;
+        let mut warnings = Vec::new();
+        let mut tracks = Vec::new();
+        for t in &s.tracks {
+            if t.mute || (any_solo && !t.solo) {
+                continue;
+            }
+            let (source, warning) =
+                TrackSource::open(&base.join(&t.file), rate, offset_frames(t, rate))?;
+            warnings.extend(warning);
+            let ch = source.channels();
+            let spec = ProcessSpec::new(fs, ch, BLOCK);
+            let main = match bus_index(&t.output) {
+                Some(j) => Dest::Bus(j),
+                None => Dest::Stem(*direct.get_or_insert_with(|| {
+                    stem_names.push(DIRECT_STEM.to_string());
+                    stem_names.len() - 1
+                })),
+            };
+            let mut edges = vec![Edge::new(main, 1.0, false)];
+            for send in &t.sends {
+                let j = bus_index(&send.bus).ok_or_else(|| {
+                    Error::input(&t.file, format!("send to unknown bus {:?}", send.bus))
+                })?;
+                let g = mixmaster_dsp::units::db_to_gain(send.level_db) as f32;
+                edges.push(Edge::new(Dest::Bus(j), g, send.pre_fader));
+            }
+            tracks.push(TrackNode {
+                source,
+                invert: t.polarity == Polarity::Inverted,
+                inserts: chain(&t.inserts, tempo, &spec),
+                fader: Fader::new(t.gain_db, t.pan, t.pan_law.into(), &t.automation, fs, BLOCK),
+                input: vec![vec![0.0; BLOCK]; ch],
+                panned: stereo(),
+                out: stereo(),
+                edges,
+                end: None,
+            });
+        }
+        let spec2 = ProcessSpec::new(fs, 2, BLOCK);
+        let mut buses = Vec::new();
+        for (i, b) in s.buses.iter().enumerate() {
+            let dest = match bus_index(&b.output) {
+                Some(j) => Dest::Bus(j),
+                None => Dest::Stem(bus_stem[i].unwrap_or(0)),
+            };
+            buses.push(BusNode {
+                inserts: chain(&b.inserts, tempo, &spec2),
+                fader: Fader::new(b.gain_db, b.pan, b.pan_law.into(), &b.automation, fs, BLOCK),
+                work: stereo(),
+                panned: stereo(),
+                out: stereo(),
+                edge: Edge::new(dest, 1.0, false),
+            });
+        }
+        // Depth = hops to the master (validation has ruled out cycles).
+        let depth = |mut i: usize| {
+            let mut d = 1;
+            while let Some(j) = bus_index(&s.buses[i].output) {
+                i = j;
+                d += 1;
+                if d > s.buses.len() {
+                    break;
+                }
+            }
+            d
+        };
+        let mut bus_order: Vec<usize> = (0..s.buses.len()).collect();
+        bus_order.sort_by_key(|&i| std::cmp::Reverse(depth(i)));
+        let master = chain(&s.master.inserts, tempo, &spec2);
+        let mut g = Self {
+            rate,
+            tracks,
+            bus_in: (0..buses.len()).map(|_| stereo()).collect(),
+            buses,
+            bus_order,
+            stem_buf: (0..stem_names.len()).map(|_| stereo()).collect(),
+            stem_delay: Vec::new(),
+            stem_names,
+            master,
+            master_buf: stereo(),
+            latency: 0,
+            warnings,
+        };
+        g.compensate();
+        Ok(g)
+    }
+
+    /// Sets every edge's delay so all paths meet aligned at each summing point.
+    fn compensate(&mut self) {
+        let mut bus_in_lat = vec![0usize; self.buses.len()];
+        let mut stem_lat = vec![0usize; self.stem_names.len()];
+        let raise = |d: Dest, lat: usize, b: &mut [usize], s: &mut [usize]| match d {
+            Dest::Bus(j) => b[j] = b[j].max(lat),
+            Dest::Stem(j) => s[j] = s[j].max(lat),
+        };
+        for t in &self.tracks {
+            for e in &t.edges {
+                raise(e.dest, t.inserts.latency(), &mut bus_in_lat, &mut stem_lat);
+            }
+        }
+        let mut bus_out_lat = vec![0usize; self.buses.len()];
+        for &i in &self.bus_order {
+            bus_out_lat[i] = bus_in_lat[i] + self.buses[i].inserts.latency();
+            raise(
+                self.buses[i].edge.dest,
+                bus_out_lat[i],
+                &mut bus_in_lat,
+                &mut stem_lat,
+            );
+        }
+        // All stems meet at the master input.
+        let master_in = stem_lat.iter().copied().max().unwrap_or(0);
+        let target = |d: Dest| match d {
+            Dest::Bus(j) => bus_in_lat[j],
+            Dest::Stem(_) => master_in,
+        };
+        for t in &mut self.tracks {
+            let own = t.inserts.latency();
+            for e in &mut t.edges {
+                e.delay = PathDelay::new(target(e.dest) - own);
+            }
+        }
+        for (i, b) in self.buses.iter_mut().enumerate() {
+            b.edge.delay = PathDelay::new(target(b.edge.dest) - bus_out_lat[i]);
+        }
+        let master_lat = self.master.latency();
+        self.stem_delay = (0..self.stem_names.len())
+            .map(|_| PathDelay::new(master_lat))
+            .collect();
+        self.latency = master_in + master_lat;
+    }
+
+    /// Expected content length in frames, when every stem states its length.
+    fn expected_frames(&self) -> Option<u64> {
+        self.tracks
+            .iter()
+            .map(|t| t.source.expected_frames())
+            .try_fold(0u64, |acc, f| f.map(|f| acc.max(f)))
+    }
+
+    /// Renders render-frames `start..start + n`: leaves the master output in
+    /// `master_buf` and the (delayed) stems in `stem_buf`.
+    fn process(&mut self, start: u64, n: usize, stems: bool) -> Result<()> {
+        self.tracks
+            .par_iter_mut()
+            .map(|t| t.process(start, n))
+            .collect::<Result<Vec<()>>>()?;
+        for buf in self.bus_in.iter_mut().chain(self.stem_buf.iter_mut()) {
+            for ch in buf.iter_mut() {
+                ch[..n].fill(0.0);
+            }
+        }
+        for t in &mut self.tracks {
+            for e in &mut t.edges {
+                let src = if e.pre_fader { &t.panned } else { &t.out };
+                e.feed(src, &mut self.bus_in, &mut self.stem_buf, n);
+            }
+        }
+        for &i in &self.bus_order {
+            let b = &mut self.buses[i];
+            std::mem::swap(&mut b.work, &mut self.bus_in[i]);
+            let mut slices: Vec<&mut [f32]> = b.work.iter_mut().map(|c| &mut c[..n]).collect();
+            b.inserts.process(&mut slices);
+            b.fader.pan(&b.work, &mut b.panned, start, n);
+            b.fader.gain(&b.panned, &mut b.out, start, n);
+            b.edge.feed(&b.out, &mut self.bus_in, &mut self.stem_buf, n);
+        }
+        for ch in &mut self.master_buf {
+            ch[..n].fill(0.0);
+        }
+        for stem in &self.stem_buf {
+            for (m, s) in self.master_buf.iter_mut().zip(stem) {
+                for (y, x) in m[..n].iter_mut().zip(&s[..n]) {
+                    *y += x;
+                }
+            }
+        }
+        let mut slices: Vec<&mut [f32]> = self.master_buf.iter_mut().map(|c| &mut c[..n]).collect();
+        self.master.process(&mut slices);
+        if stems {
+            for (buf, d) in self.stem_buf.iter_mut().zip(&mut self.stem_delay) {
+                d.process(buf, n);
+            }
+        }
+        Ok(())
+    }
+
+    /// The content length, once every track has ended.
+    fn content_end(&self) -> Option<u64> {
+        self.tracks
+            .iter()
+            .try_fold(0u64, |acc, t| t.end.map(|e| acc.max(e)))
+    }
+}
+
+/// Temporary pass-1 files, removed when dropped.
+struct Temps(Vec<PathBuf>);
+
+impl Drop for Temps {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn temp_beside(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map_or_else(|| "mix".into(), |n| n.to_string_lossy().into_owned());
+    dest.with_file_name(format!(".{name}.pass1-{}.wav", std::process::id()))
+}
+
+fn float_writer(path: &Path, rate: u32) -> Result<AudioWriter> {
+    let spec = EncodeSpec {
+        format: FileFormat::Wav,
+        sample_format: SampleFormat::Float32,
+    };
+    let opts = WriteOptions {
+        force: true,
+        inputs: Vec::new(),
+    };
+    Ok(AudioWriter::create(path, spec, rate, 2, &opts)?)
+}
+
+/// Pass 2: copies `temp` to `dest` scaled by `gain`.
+fn copy_scaled(
+    temp: &Path,
+    dest: &Path,
+    spec: EncodeSpec,
+    opts: &WriteOptions,
+    gain: f64,
+    progress: &mut dyn Progress,
+) -> Result<()> {
+    let mut reader = AudioReader::open(temp)?;
+    let rate = reader.info().sample_rate;
+    let mut writer = AudioWriter::create(dest, spec, rate, 2, opts)?;
+    let mut buf = vec![Vec::with_capacity(BLOCK); 2];
+    loop {
+        let n = reader.read_block(&mut buf, BLOCK)?;
+        if n == 0 {
+            break;
+        }
+        for ch in &mut buf {
+            for x in ch.iter_mut() {
+                *x = (f64::from(*x) * gain) as f32;
+            }
+        }
+        writer.write_block(&[&buf[0][..n], &buf[1][..n]])?;
+        progress.advance(n as u64);
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Loads the session at `session_path` and renders it.
+pub fn render_file(
+    session_path: &Path,
+    opts: &RenderOptions,
+    progress: &mut dyn Progress,
+) -> Result<RenderReport> {
+    let session = validate::load(session_path)?;
+    render(&session, &validate::base_dir(session_path), opts, progress)
+}
+
+/// Renders a validated `session` whose relative paths start at `base`.
+pub fn render(
+    session: &Session,
+    base: &Path,
+    opts: &RenderOptions,
+    progress: &mut dyn Progress,
+) -> Result<RenderReport> {
+    let format = FileFormat::from_path(&opts.output).ok_or_else(|| {
+        Error::input(
+            &opts.output,
+            "unknown output format (use .wav, .aif/.aiff or .flac)",
+        )
+    })?;
+    let spec = EncodeSpec {
+        format,
+        sample_format: opts.sample_format,
+    };
+    let write_opts = WriteOptions {
+        force: opts.force,
+        inputs: session.tracks.iter().map(|t| base.join(&t.file)).collect(),
+    };
+    check_output(&opts.output, &write_opts)?;
+    let ext = opts
+        .output
+        .extension()
+        .map_or_else(|| "wav".into(), |e| e.to_string_lossy().into_owned());
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::input(&opts.output, format!("cannot start worker threads: {e}")))?;
+    let mut graph = Graph::build(session, base)?;
+    let stem_paths: Vec<PathBuf> = match &opts.stems_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| mixmaster_io::Error::Io(dir.as_path().into(), e))?;
+            graph
+                .stem_names
+                .iter()
+                .map(|n| dir.join(format!("{n}.{ext}")))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    for p in &stem_paths {
+        check_output(p, &write_opts)?;
+    }
+
+    // Pass 1: render to float temps, measuring the mix.
+    let rate = graph.rate;
+    let mut temps = Temps(Vec::new());
+    let mix_temp = temp_beside(&opts.output);
+    temps.0.push(mix_temp.clone());
+    let mut mix_w = float_writer(&mix_temp, rate)?;
+    let mut stem_w = Vec::new();
+    for p in &stem_paths {
+        let t = temp_beside(p);
+        temps.0.push(t.clone());
+        stem_w.push(float_writer(&t, rate)?);
+    }
+    let mut meter = Analyzer::new(rate, 2, AnalysisOptions::default())
+        .map_err(|e| Error::input(&opts.output, e.to_string()))?;
+    let lat = graph.latency as u64;
+    progress.start("mixing", graph.expected_frames().map(|f| f + lat));
+    let mut pos = 0u64;
+    let mut written = 0u64;
+    let want_stems = !stem_paths.is_empty();
+    loop {
+        let end = graph.content_end();
+        if let Some(e) = end
+            && pos >= e + lat
+        {
+            break;
+        }
+        pool.install(|| graph.process(pos, BLOCK, want_stems))?;
+        // Output frames of this block: render frames minus the latency, up to the end.
+        let first = lat.saturating_sub(pos).min(BLOCK as u64) as usize;
+        let limit = graph
+            .content_end()
+            .map_or(u64::MAX, |e| e.saturating_sub(written));
+        let count = ((BLOCK - first) as u64).min(limit) as usize;
+        if count > 0 {
+            let r = first..first + count;
+            let block = [
+                &graph.master_buf[0][r.clone()],
+                &graph.master_buf[1][r.clone()],
+            ];
+            mix_w.write_block(&block)?;
+            meter.push(&block);
+            for (w, s) in stem_w.iter_mut().zip(&graph.stem_buf) {
+                w.write_block(&[&s[0][r.clone()], &s[1][r.clone()]])?;
+            }
+            written += count as u64;
+        }
+        pos += BLOCK as u64;
+        progress.advance(BLOCK as u64);
+    }
+    progress.finish();
+    mix_w.finish()?;
+    for w in stem_w {
+        w.finish()?;
+    }
+    let analysis = meter
+        .finish()
+        .map_err(|e| Error::input(&opts.output, e.to_string()))?;
+    let peak = analysis.true_peak_dbtp.filter(|p| p.is_finite());
+    let gain_db = peak.map_or(0.0, |p| session.session.headroom_dbtp - p);
+    let gain = mixmaster_dsp::units::db_to_gain(gain_db);
+
+    // Pass 2: one clean gain while copying to the destinations.
+    progress.start("writing", Some(written * (1 + stem_paths.len() as u64)));
+    copy_scaled(&mix_temp, &opts.output, spec, &write_opts, gain, progress)?;
+    for (i, p) in stem_paths.iter().enumerate() {
+        copy_scaled(&temps.0[i + 1], p, spec, &write_opts, gain, progress)?;
+    }
+    progress.finish();
+    drop(temps);
+
+    Ok(RenderReport {
+        frames: written,
+        sample_rate: rate,
+        latency_frames: graph.latency,
+        headroom_gain_db: gain_db,
+        integrated_lufs: analysis.integrated_lufs.map(|l| l + gain_db),
+        true_peak_dbtp: peak.map(|p| p + gain_db),
+        stems: stem_paths,
+        warnings: graph.warnings,
+    })
+}
