@@ -4,11 +4,12 @@
 //! - [`session`]: the TOML model; [`inserts`]: processors as the file spells them;
 //! - [`validate`]: parsing and checks, errors at line and column;
 //! - [`render`]: the streaming graph, latency compensation, headroom and stems
-//!   (built from [`source`], [`automation`] and [`pdc`]).
+//!   (built from [`source`], [`automation`], [`pdc`] and [`peak`]).
 
 pub mod automation;
 pub mod inserts;
 pub mod pdc;
+pub mod peak;
 pub mod render;
 pub mod session;
 pub mod source;

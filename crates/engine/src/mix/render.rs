@@ -19,16 +19,18 @@
 //! lines up with the stems as they were recorded.
 //!
 //! **Headroom.** Pass 1 renders into temporary 32-bit float files beside the
-//! destinations while measuring the mix (BS.1770 loudness, 4× true peak). Pass 2
+//! destinations while measuring the mix (BS.1770 loudness; 8× true peak,
+//! see [`super::peak`]). Pass 2
 //! copies them with one gain so the mix's true peak lands on
 //! `session.headroom_dbtp`. No limiter is involved unless the session inserts one.
 //!
-//! **Stems** (`stems_dir`) are the master's stems above, taken post-bus-fader
-//! and pre-master-inserts, delayed by the master inserts' latency and given the
-//! same headroom gain: they sum to the mix exactly (to float rounding) whenever
-//! the master inserts are linear (none, EQ, gain). Dynamics or saturation on the
-//! master break the sum, by design. Return buses (reverb, delay) routed to the
-//! master are stems of their own.
+//! **Stems** (`stems_dir`) are the master's stems above, taken post-bus-fader,
+//! each then run through its own copy of the master inserts and given the same
+//! headroom gain. They sum to the mix to float rounding whenever the master
+//! inserts are linear (none, EQ, gain, width): a linear chain commutes with the
+//! sum. Dynamics or saturation on the master break the sum (each stem is
+//! compressed on its own), by design. Return buses (reverb, delay) routed to
+//! the master are stems of their own, so nothing is lost.
 //!
 //! The mix ends with the longest stem (offset included); effect tails beyond
 //! it are cut.
@@ -45,6 +47,7 @@ use serde::Serialize;
 
 use super::automation::Fader;
 use super::pdc::PathDelay;
+use super::peak::TruePeakMeter;
 use super::session::{MASTER, Polarity, Session};
 use super::source::TrackSource;
 use super::validate;
@@ -85,7 +88,7 @@ pub struct RenderReport {
     pub headroom_gain_db: f64,
     /// Integrated loudness of the delivered mix, LUFS.
     pub integrated_lufs: Option<f64>,
-    /// True peak of the delivered mix, dBTP (4× oversampled, BS.1770).
+    /// True peak of the delivered mix, dBTP (8× oversampled).
     pub true_peak_dbtp: Option<f64>,
     /// Stem files written.
     pub stems: Vec<PathBuf>,
@@ -212,7 +215,8 @@ struct Graph {
     bus_in: Vec<[Vec<f32>; 2]>,
     stem_names: Vec<String>,
     stem_buf: Vec<[Vec<f32>; 2]>,
-    stem_delay: Vec<PathDelay>,
+    /// One copy of the master inserts per stem (only when stems are written).
+    stem_chains: Vec<Chain>,
     master: Chain,
     master_buf: [Vec<f32>; 2],
     latency: usize,
@@ -237,7 +241,7 @@ fn offset_frames(t: &super::session::Track, rate: u32) -> i64 {
 }
 
 impl Graph {
-    fn build(s: &Session, base: &Path) -> Result<Self> {
+    fn build(s: &Session, base: &Path, stems: bool) -> Result<Self> {
         let rate = s.session.sample_rate;
         let fs = f64::from(rate);
         let tempo = s.session.tempo_bpm;
@@ -329,7 +333,13 @@ impl Graph {
             buses,
             bus_order,
             stem_buf: (0..stem_names.len()).map(|_| stereo()).collect(),
-            stem_delay: Vec::new(),
+            stem_chains: if stems {
+                (0..stem_names.len())
+                    .map(|_| chain(&s.master.inserts, tempo, &spec2))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             stem_names,
             master,
             master_buf: stereo(),
@@ -378,11 +388,7 @@ impl Graph {
         for (i, b) in self.buses.iter_mut().enumerate() {
             b.edge.delay = PathDelay::new(target(b.edge.dest) - bus_out_lat[i]);
         }
-        let master_lat = self.master.latency();
-        self.stem_delay = (0..self.stem_names.len())
-            .map(|_| PathDelay::new(master_lat))
-            .collect();
-        self.latency = master_in + master_lat;
+        self.latency = master_in + self.master.latency();
     }
 
     /// Expected content length in frames, when every stem states its length.
@@ -394,8 +400,9 @@ impl Graph {
     }
 
     /// Renders render-frames `start..start + n`: leaves the master output in
-    /// `master_buf` and the (delayed) stems in `stem_buf`.
-    fn process(&mut self, start: u64, n: usize, stems: bool) -> Result<()> {
+    /// `master_buf` and, when stems are wanted, the stems through their copies
+    /// of the master inserts in `stem_buf`.
+    fn process(&mut self, start: u64, n: usize) -> Result<()> {
         self.tracks
             .par_iter_mut()
             .map(|t| t.process(start, n))
@@ -432,10 +439,9 @@ impl Graph {
         }
         let mut slices: Vec<&mut [f32]> = self.master_buf.iter_mut().map(|c| &mut c[..n]).collect();
         self.master.process(&mut slices);
-        if stems {
-            for (buf, d) in self.stem_buf.iter_mut().zip(&mut self.stem_delay) {
-                d.process(buf, n);
-            }
+        for (buf, c) in self.stem_buf.iter_mut().zip(&mut self.stem_chains) {
+            let mut slices: Vec<&mut [f32]> = buf.iter_mut().map(|c| &mut c[..n]).collect();
+            c.process(&mut slices);
         }
         Ok(())
     }
@@ -549,7 +555,7 @@ pub fn render(
         .num_threads(opts.threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::input(&opts.output, format!("cannot start worker threads: {e}")))?;
-    let mut graph = Graph::build(session, base)?;
+    let mut graph = Graph::build(session, base, opts.stems_dir.is_some())?;
     let stem_paths: Vec<PathBuf> = match &opts.stems_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -580,11 +586,11 @@ pub fn render(
     }
     let mut meter = Analyzer::new(rate, 2, AnalysisOptions::default())
         .map_err(|e| Error::input(&opts.output, e.to_string()))?;
+    let mut peak_meter = TruePeakMeter::new(2);
     let lat = graph.latency as u64;
     progress.start("mixing", graph.expected_frames().map(|f| f + lat));
     let mut pos = 0u64;
     let mut written = 0u64;
-    let want_stems = !stem_paths.is_empty();
     loop {
         let end = graph.content_end();
         if let Some(e) = end
@@ -592,7 +598,7 @@ pub fn render(
         {
             break;
         }
-        pool.install(|| graph.process(pos, BLOCK, want_stems))?;
+        pool.install(|| graph.process(pos, BLOCK))?;
         // Output frames of this block: render frames minus the latency, up to the end.
         let first = lat.saturating_sub(pos).min(BLOCK as u64) as usize;
         let limit = graph
@@ -607,6 +613,7 @@ pub fn render(
             ];
             mix_w.write_block(&block)?;
             meter.push(&block);
+            peak_meter.push(&block);
             for (w, s) in stem_w.iter_mut().zip(&graph.stem_buf) {
                 w.write_block(&[&s[0][r.clone()], &s[1][r.clone()]])?;
             }
@@ -623,7 +630,7 @@ pub fn render(
     let analysis = meter
         .finish()
         .map_err(|e| Error::input(&opts.output, e.to_string()))?;
-    let peak = analysis.true_peak_dbtp.filter(|p| p.is_finite());
+    let peak = Some(peak_meter.finish()).filter(|p| p.is_finite());
     let gain_db = peak.map_or(0.0, |p| session.session.headroom_dbtp - p);
     let gain = mixmaster_dsp::units::db_to_gain(gain_db);
 
