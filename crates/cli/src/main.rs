@@ -3,6 +3,8 @@
 
 mod analyze;
 mod demo;
+mod init;
+mod mix;
 mod progress;
 
 use std::process::ExitCode;
@@ -31,6 +33,10 @@ enum Command {
     Analyze(analyze::Args),
     /// Write a short synthesised demo song (six stems and their mix) to try every command on.
     Demo(demo::Args),
+    /// Write a starting session (session.toml) from a folder of stems: roles, buses, routing.
+    Init(init::Args),
+    /// Render a session to a stereo mix (and bus stems), with latency compensation and headroom.
+    Mix(mix::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Mix(args) => mix::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,18 +3,22 @@
 //!
 //! - [`session`]: the TOML model; [`inserts`]: processors as the file spells them;
 //! - [`validate`]: parsing and checks, errors at line and column;
+//! - [`init`]: a starting session from a folder of stems ([`roles`] guesses roles);
 //! - [`render`]: the streaming graph, latency compensation, headroom and stems
 //!   (built from [`source`], [`automation`], [`pdc`] and [`peak`]).
 
 pub mod automation;
+pub mod init;
 pub mod inserts;
 pub mod pdc;
 pub mod peak;
 pub mod render;
+pub mod roles;
 pub mod session;
 pub mod source;
 pub mod validate;
 
+pub use init::{InitReport, init};
 pub use render::{RenderOptions, RenderReport, render, render_file};
 pub use session::{Automation, AutomationParam, Bus, Master, Role, Send, Session, Settings, Track};
 pub use validate::{load, parse};
