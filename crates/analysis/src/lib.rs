@@ -6,12 +6,14 @@
 //! - [`Analyzer`] / [`analyze`]: every QC measurement of a programme as an [`Analysis`]
 //!   (BS.1770 loudness via the `ebur128` crate, true peak, spectrum, stereo image,
 //!   clipping, DC, silence, non-finite samples).
+//! - [`IntegratedLoudness`]: integrated loudness alone, for search loops.
 //! - [`true_peak`]: an independent long-kernel oversampled peak meter, used as a
 //!   second opinion on `ebur128` and on the limiter.
 
 mod analyzer;
 mod clipping;
 mod error;
+mod integrated;
 mod levels;
 mod loudness;
 mod options;
@@ -24,6 +26,7 @@ pub mod true_peak;
 pub use analyzer::{Analyzer, analyze};
 pub use clipping::{CLIP_LEVEL, MIN_RUN};
 pub use error::Error;
+pub use integrated::IntegratedLoudness;
 pub use loudness::channel_map;
 pub use options::AnalysisOptions;
 pub use report::{Analysis, ThirdOctaveBand};

@@ -4,6 +4,7 @@
 mod analyze;
 mod demo;
 mod init;
+mod master;
 mod mix;
 mod progress;
 
@@ -37,6 +38,8 @@ enum Command {
     Init(init::Args),
     /// Render a session to a stereo mix (and bus stems), with latency compensation and headroom.
     Mix(mix::Args),
+    /// Master a stereo mix to one or more destinations (streaming, broadcast, CD, vinyl).
+    Master(Box<master::Args>),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Mix(args) => mix::run(&args),
+        Command::Master(args) => master::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

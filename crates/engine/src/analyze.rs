@@ -26,11 +26,20 @@ pub struct FileAnalysis {
     pub analysis: Analysis,
 }
 
-/// Decode `path` block by block and measure it.
+/// Decode `path` block by block and measure it with default options.
 pub fn analyze_file(path: &Path, progress: &mut dyn Progress) -> Result<FileAnalysis> {
+    analyze_file_with(path, AnalysisOptions::default(), progress)
+}
+
+/// Decode `path` block by block and measure it with `options`.
+pub fn analyze_file_with(
+    path: &Path,
+    options: AnalysisOptions,
+    progress: &mut dyn Progress,
+) -> Result<FileAnalysis> {
     let mut reader = AudioReader::open(path)?;
     let info = reader.info().clone();
-    let mut analyzer = Analyzer::new(info.sample_rate, info.channels, AnalysisOptions::default())
+    let mut analyzer = Analyzer::new(info.sample_rate, info.channels, options)
         .map_err(|e| Error::input(path, e.to_string()))?;
 
     progress.start(&path.display().to_string(), info.frames);

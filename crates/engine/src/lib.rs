@@ -11,6 +11,7 @@
 pub mod analyze;
 pub mod demo;
 pub mod error;
+pub mod master;
 pub mod mix;
 pub mod progress;
 

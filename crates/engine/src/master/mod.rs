@@ -1,0 +1,245 @@
+//! Mastering: from one stereo mix to release-ready files, one per destination.
+//!
+//! Analyse → decide → render → verify:
+//! - [`crate::analyze`] measures the mix (and a reference, if given);
+//! - [`decide::plan`] turns measurements and a [`targets::Target`] into a
+//!   [`plan::MasterPlan`], every stage with its reasons;
+//! - [`render`] streams the mix through the chain ([`chain`]), searches the
+//!   limiter drive that lands on the target loudness, and delivers a file that
+//!   is measured before it is accepted;
+//! - [`feedback`] and [`penalty`] turn the measurements into advice for the
+//!   mix engineer and into what each platform will do to the master.
+
+pub mod chain;
+pub mod decide;
+pub mod feedback;
+pub mod penalty;
+pub mod plan;
+pub mod render;
+pub mod targets;
+
+use std::path::{Path, PathBuf};
+
+use mixmaster_analysis::{Analysis, AnalysisOptions};
+use mixmaster_io::{EncodeSpec, FileFormat, SampleFormat, WriteOptions};
+use serde::Serialize;
+
+use crate::analyze::analyze_file_with;
+use crate::{Error, Progress, Result};
+use decide::PlanOptions;
+use feedback::Finding;
+use penalty::Penalty;
+use plan::MasterPlan;
+use render::Delivered;
+use targets::Target;
+
+/// What to master and how.
+#[derive(Debug, Clone)]
+pub struct MasterRequest {
+    /// The stereo (or mono) mix.
+    pub input: PathBuf,
+    /// Destinations, each with its output path.
+    pub deliveries: Vec<(Target, PathBuf)>,
+    /// A plan to render exactly instead of deciding one (`--plan`).
+    pub plan: Option<MasterPlan>,
+    /// A commercial track whose loudness, tone and width to match.
+    pub reference: Option<PathBuf>,
+    /// Choices that shape decided plans.
+    pub options: PlanOptions,
+    /// Overwrite existing outputs.
+    pub force: bool,
+    /// Where to write the level-matched original for A/B listening.
+    pub ab: Option<PathBuf>,
+}
+
+/// One delivered master and everything known about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    /// The plan as rendered (limiter drive locked to the delivered value).
+    pub plan: MasterPlan,
+    /// The file, its passes and its measurements.
+    pub delivered: Delivered,
+    /// Delivered loudness minus target, LU.
+    pub loudness_error_lu: Option<f64>,
+    /// What each platform will do to this master.
+    pub penalties: Vec<Penalty>,
+}
+
+/// The whole job's report: before, after, decisions and advice.
+#[derive(Debug, Clone, Serialize)]
+pub struct MasterReport {
+    /// The mix as given.
+    pub input: String,
+    /// Measurements of the mix.
+    pub before: Analysis,
+    /// Measurements of the reference, when one was given.
+    pub reference: Option<Analysis>,
+    /// Advice for the mix engineer.
+    pub mix_feedback: Vec<Finding>,
+    /// What each platform would do to the unmastered mix.
+    pub penalties_before: Vec<Penalty>,
+    /// One entry per destination.
+    pub deliveries: Vec<DeliveryReport>,
+    /// The level-matched A/B file, when asked for: path and gain applied, dB.
+    pub ab: Option<(String, f64)>,
+}
+
+/// Master `request.input` to every destination.
+pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<MasterReport> {
+    let mut inputs = vec![request.input.clone()];
+    inputs.extend(request.reference.clone());
+    let options = WriteOptions {
+        force: request.force,
+        inputs,
+    };
+    // Refuse bad outputs before spending any time.
+    for (_, out) in &request.deliveries {
+        mixmaster_io::check_output(out, &options)?;
+    }
+    if let Some(ab) = &request.ab {
+        mixmaster_io::check_output(ab, &options)?;
+    }
+
+    let analysis_options = AnalysisOptions {
+        silence_threshold_dbfs: request.options.trim_threshold_dbfs,
+        ..AnalysisOptions::default()
+    };
+    let before = analyze_file_with(&request.input, analysis_options, progress)?;
+    let channels = before.analysis.channels;
+    if channels > 2 {
+        return Err(Error::input(
+            &request.input,
+            format!(
+                "{channels} channels: mastering takes a stereo (or mono) mix; downmix surround first"
+            ),
+        ));
+    }
+    let (Some(mix_lufs), Some(mix_tp)) = (
+        before.analysis.integrated_lufs,
+        before.analysis.true_peak_dbtp,
+    ) else {
+        return Err(Error::input(
+            &request.input,
+            "the mix is silent (no gated loudness): nothing to master",
+        ));
+    };
+    let reference = match &request.reference {
+        Some(path) => Some(analyze_file_with(path, analysis_options, progress)?.analysis),
+        None => None,
+    };
+
+    let mut deliveries = Vec::new();
+    let mut cached: Option<(String, render::PreLimiter)> = None;
+    for (target, out) in &request.deliveries {
+        let mut plan = match &request.plan {
+            Some(p) => p.clone(),
+            None => decide::plan(
+                &before.analysis,
+                reference.as_ref(),
+                target,
+                &request.options,
+            ),
+        };
+        plan.validate()
+            .map_err(|e| Error::input(&request.input, format!("plan: {e}")))?;
+        // Destinations whose stages before the limiter agree share one render.
+        let key = pre_limiter_key(&plan);
+        let reuse = matches!(&cached, Some((k, _)) if *k == key);
+        if !reuse {
+            let pre = render::render_pre_limiter(&request.input, &plan, progress)?;
+            cached = Some((key, pre));
+        }
+        let pre = &cached.as_ref().expect("pre-limiter render cached above").1;
+        let delivered = render::deliver(pre, &plan, out, &options, progress)?;
+        plan.limiter.settings.input_gain_db = delivered.input_gain_db;
+        plan.limiter.settings.ceiling_dbtp = delivered.limiter_ceiling_dbtp;
+        plan.limiter.settings.lock_gain = true;
+        let after = &delivered.after;
+        let penalties = match (after.integrated_lufs, after.true_peak_dbtp) {
+            (Some(i), Some(tp)) => penalty::loudness_penalties(i, tp),
+            _ => Vec::new(),
+        };
+        deliveries.push(DeliveryReport {
+            loudness_error_lu: after
+                .integrated_lufs
+                .map(|l| l - plan.target.integrated_lufs),
+            penalties,
+            plan,
+            delivered,
+        });
+    }
+
+    let ab = match (&request.ab, deliveries.first()) {
+        (Some(path), Some(first)) => {
+            let master_lufs = first.delivered.after.integrated_lufs.unwrap_or(mix_lufs);
+            let gain_db = master_lufs - mix_lufs;
+            write_level_matched(&request.input, path, gain_db, &options, progress)?;
+            Some((path.display().to_string(), gain_db))
+        }
+        _ => None,
+    };
+
+    Ok(MasterReport {
+        input: request.input.display().to_string(),
+        mix_feedback: feedback::mix_feedback(&before.analysis),
+        penalties_before: penalty::loudness_penalties(mix_lufs, mix_tp),
+        before: before.analysis,
+        reference,
+        deliveries,
+        ab,
+    })
+}
+
+/// Identity of everything before the limiter (plans that agree share one render).
+fn pre_limiter_key(plan: &MasterPlan) -> String {
+    serde_json::to_string(&(
+        &plan.trim,
+        &plan.subsonic,
+        &plan.corrective_eq,
+        &plan.tonal_eq,
+        &plan.glue,
+        &plan.multiband,
+        &plan.stereo,
+        &plan.saturation,
+    ))
+    .unwrap_or_default()
+}
+
+/// The original mix scaled by `gain_db`, for a fair A/B at the master's loudness.
+/// Written as 32-bit float so a positive gain cannot clip it.
+fn write_level_matched(
+    input: &Path,
+    out: &Path,
+    gain_db: f64,
+    options: &WriteOptions,
+    progress: &mut dyn Progress,
+) -> Result<()> {
+    let mut reader = mixmaster_io::AudioReader::open(input)?;
+    let info = reader.info().clone();
+    let spec = EncodeSpec {
+        format: FileFormat::from_path(out).unwrap_or(FileFormat::Wav),
+        sample_format: SampleFormat::Float32,
+    };
+    let mut writer =
+        mixmaster_io::AudioWriter::create(out, spec, info.sample_rate, info.channels, options)?;
+    let gain = 10f32.powf(gain_db as f32 / 20.0);
+    let mut block = vec![Vec::new(); info.channels];
+    progress.start("writing level-matched A/B", info.frames);
+    loop {
+        let n = reader.read_block(&mut block, 16_384)?;
+        if n == 0 {
+            break;
+        }
+        for ch in &mut block {
+            for s in ch.iter_mut() {
+                *s = if s.is_finite() { *s * gain } else { 0.0 };
+            }
+        }
+        let slices: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
+        writer.write_block(&slices)?;
+        progress.advance(n as u64);
+    }
+    progress.finish();
+    writer.finish()?;
+    Ok(())
+}

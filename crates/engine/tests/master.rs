@@ -1,0 +1,203 @@
+//! End-to-end mastering: synthetic mixes in, delivered files out, every file
+//! measured again by meters independent of the render path (a fresh decode,
+//! BS.1770 via `ebur128`, and the hand-written 8× true-peak meter).
+
+use std::path::{Path, PathBuf};
+
+use mixmaster::NoProgress;
+use mixmaster::master::decide::PlanOptions;
+use mixmaster::master::targets::Target;
+use mixmaster::master::{MasterRequest, master};
+use mixmaster_analysis::true_peak::{oversampled_peak, to_dbtp};
+use mixmaster_io::{AudioBuffer, EncodeSpec, FileFormat, SampleFormat, WriteOptions, read_audio};
+
+/// A mix-like programme: the first 6 s of the demo song rendered at `rate`,
+/// scaled by `gain_db`, written as float WAV.
+fn write_mix(dir: &Path, rate: u32, gain_db: f32) -> PathBuf {
+    let song = mixmaster::demo::render(rate);
+    let g = 10f32.powf(gain_db / 20.0);
+    let frames = 6 * rate as usize;
+    let mix = AudioBuffer {
+        sample_rate: rate,
+        channels: song
+            .mix
+            .channels
+            .iter()
+            .map(|c| c[..frames].iter().map(|s| s * g).collect())
+            .collect(),
+    };
+    let path = dir.join(format!("mix{rate}.wav"));
+    mixmaster_io::write_audio(
+        &path,
+        &mix,
+        EncodeSpec {
+            format: FileFormat::Wav,
+            sample_format: SampleFormat::Float32,
+        },
+        &WriteOptions {
+            force: false,
+            inputs: Vec::new(),
+        },
+    )
+    .unwrap();
+    path
+}
+
+/// Integrated loudness and true peak of a file, by independent meters.
+fn measure(path: &Path) -> (f64, f64, AudioBuffer) {
+    let audio = read_audio(path).unwrap();
+    let mut meter = ebur128::EbuR128::new(
+        2,
+        audio.sample_rate,
+        ebur128::Mode::I | ebur128::Mode::TRUE_PEAK,
+    )
+    .unwrap();
+    meter.add_frames_planar_f32(&audio.slices()).unwrap();
+    let lufs = meter.loudness_global().unwrap();
+    let tp_ebur = (0..2)
+        .map(|c| meter.true_peak(c).unwrap())
+        .fold(0.0, f64::max);
+    let tp_8x = audio
+        .channels
+        .iter()
+        .map(|c| oversampled_peak(c, 8))
+        .fold(0.0, f64::max);
+    (lufs, to_dbtp(tp_ebur.max(tp_8x)), audio)
+}
+
+fn request(input: PathBuf, deliveries: Vec<(Target, PathBuf)>) -> MasterRequest {
+    MasterRequest {
+        input,
+        deliveries,
+        plan: None,
+        reference: None,
+        options: PlanOptions::default(),
+        force: false,
+        ab: None,
+    }
+}
+
+#[test]
+fn streaming_and_cd_masters_land_on_target_under_the_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 48_000, 0.0);
+    let spotify = dir.path().join("spotify.wav");
+    let cd = dir.path().join("cd.wav");
+    let report = master(
+        &request(
+            mix,
+            vec![
+                (Target::preset("spotify").unwrap(), spotify.clone()),
+                (Target::preset("cd").unwrap(), cd.clone()),
+            ],
+        ),
+        &mut NoProgress,
+    )
+    .unwrap();
+    assert_eq!(report.deliveries.len(), 2);
+
+    let (lufs, tp, audio) = measure(&spotify);
+    assert!((lufs + 14.0).abs() <= 0.1, "spotify: {lufs} LUFS");
+    assert!(tp <= -1.0, "spotify: true peak {tp} dBTP");
+    assert_eq!(audio.sample_rate, 48_000);
+
+    let (lufs, tp, audio) = measure(&cd);
+    assert!((lufs + 10.0).abs() <= 0.1, "cd: {lufs} LUFS");
+    assert!(tp <= -0.3, "cd: true peak {tp} dBTP");
+    assert_eq!(audio.sample_rate, 44_100);
+    let info = mixmaster_io::AudioReader::open(&cd).unwrap().info().clone();
+    assert_eq!(info.bits_per_sample, Some(16));
+    // 16-bit grid: every sample is k / 32768.
+    assert!(
+        audio.channels[0]
+            .iter()
+            .all(|s| (s * 32768.0).fract() == 0.0)
+    );
+}
+
+#[test]
+fn loud_and_quiet_mixes_land_on_the_broadcast_target() {
+    let dir = tempfile::tempdir().unwrap();
+    for gain in [-20.0, 5.0] {
+        let mix = write_mix(dir.path(), 44_100, gain);
+        let out = dir.path().join(format!("r128_{gain}.wav"));
+        master(
+            &request(
+                mix.clone(),
+                vec![(Target::preset("ebu-r128").unwrap(), out.clone())],
+            ),
+            &mut NoProgress,
+        )
+        .unwrap();
+        let (lufs, tp, _) = measure(&out);
+        assert!((lufs + 23.0).abs() <= 0.1, "gain {gain}: {lufs} LUFS");
+        assert!(tp <= -1.0, "gain {gain}: {tp} dBTP");
+        std::fs::remove_file(&mix).unwrap();
+    }
+}
+
+#[test]
+fn silence_and_surround_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = WriteOptions {
+        force: false,
+        inputs: Vec::new(),
+    };
+    let spec = EncodeSpec {
+        format: FileFormat::Wav,
+        sample_format: SampleFormat::Int16,
+    };
+    let silent = dir.path().join("silent.wav");
+    mixmaster_io::write_audio(
+        &silent,
+        &AudioBuffer::new(44_100, 2, 44_100 * 3),
+        spec,
+        &opts,
+    )
+    .unwrap();
+    let surround = dir.path().join("surround.wav");
+    mixmaster_io::write_audio(&surround, &AudioBuffer::new(44_100, 6, 44_100), spec, &opts)
+        .unwrap();
+    for (input, expect) in [(silent, "silent"), (surround, "6 channels")] {
+        let out = dir.path().join("out.wav");
+        let err = master(
+            &request(
+                input,
+                vec![(Target::preset("spotify").unwrap(), out.clone())],
+            ),
+            &mut NoProgress,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains(expect), "{err}");
+        assert!(!out.exists());
+    }
+    // Only the two inputs remain: no temporary or partial files.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn a_rendered_plan_renders_again_bit_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, 0.0);
+    let first = dir.path().join("first.wav");
+    let report = master(
+        &request(
+            mix.clone(),
+            vec![(Target::preset("spotify").unwrap(), first.clone())],
+        ),
+        &mut NoProgress,
+    )
+    .unwrap();
+    let plan = report.deliveries[0].plan.clone();
+    assert!(plan.limiter.settings.lock_gain);
+    let json = serde_json::to_string(&plan).unwrap();
+    let reread = mixmaster::master::plan::MasterPlan::from_json(&json).unwrap();
+    let second = dir.path().join("second.wav");
+    let mut again = request(mix, vec![(plan.target.clone(), second.clone())]);
+    again.plan = Some(reread);
+    master(&again, &mut NoProgress).unwrap();
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap()
+    );
+}
