@@ -29,9 +29,9 @@ fn mono_pan_follows_the_pan_law() {
         let g = headroom(&rep);
         let (gl, gr) = pan_gains(pan / 100.0, law);
         let mut err = 0.0f64;
-        for i in 0..N {
-            err = err.max((f64::from(mix.channels[0][i]) - f64::from(x[i]) * gl * g).abs());
-            err = err.max((f64::from(mix.channels[1][i]) - f64::from(x[i]) * gr * g).abs());
+        for ((l, r), v) in mix.channels[0].iter().zip(&mix.channels[1]).zip(&x) {
+            err = err.max((f64::from(*l) - f64::from(*v) * gl * g).abs());
+            err = err.max((f64::from(*r) - f64::from(*v) * gr * g).abs());
         }
         // Residual after removing the theoretical pan gains: float rounding only.
         assert!(

@@ -496,7 +496,9 @@ fn copy_scaled(
     let mut reader = AudioReader::open(temp)?;
     let rate = reader.info().sample_rate;
     let mut writer = AudioWriter::create(dest, spec, rate, 2, opts)?;
-    let mut buf = vec![Vec::with_capacity(BLOCK); 2];
+    let mut buf = (0..2)
+        .map(|_| Vec::with_capacity(BLOCK))
+        .collect::<Vec<_>>();
     loop {
         let n = reader.read_block(&mut buf, BLOCK)?;
         if n == 0 {

@@ -101,7 +101,9 @@ pub fn listen(path: &Path) -> Result<Listen> {
     let mut analyzer = Analyzer::new(info.sample_rate, info.channels, AnalysisOptions::default())
         .map_err(|e| crate::Error::input(path, e.to_string()))?;
     let hop = (info.sample_rate as usize / 100).max(1);
-    let mut buf = vec![Vec::with_capacity(hop); info.channels];
+    let mut buf = (0..info.channels)
+        .map(|_| Vec::with_capacity(hop))
+        .collect::<Vec<_>>();
     let (mut prev_db, mut onsets, mut since, mut hops) = (-120.0f64, 0usize, usize::MAX, 0usize);
     while hops < LISTEN_S * 100 {
         let n = reader.read_block(&mut buf, hop)?;

@@ -69,9 +69,15 @@ impl TrackSource {
                 reader,
                 resampler,
                 channels: ch,
-                fifo: vec![Vec::with_capacity(3 * READ_FRAMES); ch],
-                read_buf: vec![Vec::with_capacity(READ_FRAMES); ch],
-                rs_buf: vec![Vec::with_capacity(2 * READ_FRAMES); ch],
+                fifo: (0..ch)
+                    .map(|_| Vec::with_capacity(3 * READ_FRAMES))
+                    .collect::<Vec<_>>(),
+                read_buf: (0..ch)
+                    .map(|_| Vec::with_capacity(READ_FRAMES))
+                    .collect::<Vec<_>>(),
+                rs_buf: (0..ch)
+                    .map(|_| Vec::with_capacity(2 * READ_FRAMES))
+                    .collect::<Vec<_>>(),
                 lead,
                 skip,
                 eof: false,
