@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end on a bundled example: build mixmaster, synthesise the demo song
-# (six stems and their mix), and run the main job on it.
+# (six stems and their plain-sum mix), mix the stems from a generated session,
+# and master the mix for streaming and CD with a report.
 # Usage: bash examples/demo.sh [OUTDIR]   (default /tmp/mixmaster-demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +13,13 @@ BIN=target/release/mixmaster
 echo "== synthesising the demo song into $OUT"
 "$BIN" demo "$OUT" --force
 
-echo "== measuring the mix"
-"$BIN" analyze "$OUT/mix.wav"
+echo "== mixing: a starting session from the stems, rendered with bus stems"
+"$BIN" init "$OUT/stems" -o "$OUT/session.toml" --force
+"$BIN" mix "$OUT/session.toml" -o "$OUT/mix-from-session.wav" --stems-out "$OUT/bus-stems" --force
+
+echo "== mastering the mix for Spotify and CD"
+"$BIN" master "$OUT/mix.wav" --target spotify --target cd --out-dir "$OUT/masters" \
+  --ab "$OUT/masters/mix.level-matched.wav" --plan-out "$OUT/masters/plan.json" --force
+
+echo "== measuring the streaming master"
+"$BIN" analyze "$OUT/masters/mix.spotify.wav"
