@@ -8,7 +8,7 @@ use mixmaster::master::plan::{FadeCurveName, MasterPlan};
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterReport, MasterRequest, master};
 use mixmaster::{Error, Result};
-use mixmaster_io::WriteOptions;
+use mixmaster_io::{Artwork, Tags, WriteOptions, validate_isrc};
 
 use crate::progress::TerminalProgress;
 
@@ -19,6 +19,13 @@ enum FadeShape {
     Exponential,
     Logarithmic,
     SCurve,
+}
+
+/// Lossy preview formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PreviewFormat {
+    /// MP3, 320 kbit/s CBR (LAME).
+    Mp3,
 }
 
 /// Arguments of `mixmaster master`.
@@ -74,6 +81,17 @@ pub struct Args {
     /// Most limiting allowed on the loudest peaks, dB; a target needing more is missed on purpose.
     #[arg(long, default_value_t = 6.0)]
     max_limiting: f64,
+    /// Metadata for the delivered files, KEY=VALUE; repeatable. Keys: title, artist,
+    /// album, album-artist, year, track, track-total, genre, isrc, upc, comment, copyright.
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    tags: Vec<String>,
+    /// Front-cover artwork (JPEG or PNG, checked by content).
+    #[arg(long)]
+    artwork: Option<PathBuf>,
+    /// Also write a codec-safe lossy preview beside each master (its true peak is
+    /// measured after decoding and kept under the ceiling).
+    #[arg(long, value_enum)]
+    preview: Option<PreviewFormat>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -105,6 +123,41 @@ fn targets(args: &Args) -> Result<Vec<Target>> {
         out.push(Target::preset("spotify").expect("spotify preset exists"));
     }
     Ok(out)
+}
+
+/// Metadata from `--tag KEY=VALUE` and `--artwork`.
+fn tags(args: &Args) -> Result<Tags> {
+    let mut t = Tags::default();
+    for item in &args.tags {
+        let bad = |msg: String| Error::input(&args.mix, format!("--tag {item}: {msg}"));
+        let (key, value) = item
+            .split_once('=')
+            .ok_or_else(|| bad("expected KEY=VALUE".into()))?;
+        let value = value.trim().to_string();
+        let number = |v: &str| {
+            v.parse::<u32>()
+                .map_err(|_| bad(format!("'{v}' is not a number")))
+        };
+        match key.trim().to_ascii_lowercase().as_str() {
+            "title" => t.title = Some(value),
+            "artist" => t.artist = Some(value),
+            "album" => t.album = Some(value),
+            "album-artist" | "albumartist" => t.album_artist = Some(value),
+            "year" | "date" => t.year = Some(value),
+            "track" => t.track_number = Some(number(&value)?),
+            "track-total" => t.track_total = Some(number(&value)?),
+            "genre" => t.genre = Some(value),
+            "isrc" => t.isrc = Some(validate_isrc(&value).map_err(bad)?),
+            "upc" | "ean" => t.upc = Some(value),
+            "comment" => t.comment = Some(value),
+            "copyright" => t.copyright = Some(value),
+            other => return Err(bad(format!("unknown key '{other}'"))),
+        }
+    }
+    if let Some(path) = &args.artwork {
+        t.artwork = Some(Artwork::from_file(path)?);
+    }
+    Ok(t)
 }
 
 fn output_paths(args: &Args, targets: &[Target]) -> Result<Vec<PathBuf>> {
@@ -186,6 +239,8 @@ pub fn run(args: &Args) -> Result<()> {
         },
         force: args.force,
         ab: args.ab.clone(),
+        tags: tags(args)?,
+        mp3_preview: matches!(args.preview, Some(PreviewFormat::Mp3)),
     };
     if let Some(base) = &args.plan_out {
         // Check the plan destination before rendering anything.
@@ -265,6 +320,17 @@ fn text_report(r: &MasterReport) -> String {
             d.delivered.input_gain_db,
             d.delivered.passes.len()
         );
+        if let Some(p) = &d.preview {
+            let _ = writeln!(
+                s,
+                "  preview: {} ({} kbit/s MP3), decoded true peak {:.2} dBTP after {} encode(s), limiter ceiling {:.2} dBTP",
+                p.path.display(),
+                p.bitrate_kbps,
+                p.decoded_true_peak_dbtp,
+                p.attempts,
+                p.limiter_ceiling_dbtp
+            );
+        }
         for note in &d.delivered.notes {
             let _ = writeln!(s, "  note: {note}");
         }

@@ -74,6 +74,8 @@ fn request(input: PathBuf, deliveries: Vec<(Target, PathBuf)>) -> MasterRequest 
         options: PlanOptions::default(),
         force: false,
         ab: None,
+        tags: mixmaster_io::Tags::default(),
+        mp3_preview: false,
     }
 }
 
@@ -199,5 +201,41 @@ fn a_rendered_plan_renders_again_bit_identically() {
     assert_eq!(
         std::fs::read(&first).unwrap(),
         std::fs::read(&second).unwrap()
+    );
+}
+
+#[test]
+fn mp3_preview_stays_under_the_ceiling_after_decoding_and_tags_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, 0.0);
+    let out = dir.path().join("loud.wav");
+    let mut req = request(
+        mix,
+        vec![(Target::preset("spotify-loud").unwrap(), out.clone())],
+    );
+    req.mp3_preview = true;
+    req.tags = mixmaster_io::Tags {
+        title: Some("Demo".into()),
+        artist: Some("mixmaster".into()),
+        isrc: Some("USABC2400001".into()),
+        ..Default::default()
+    };
+    let report = master(&req, &mut NoProgress).unwrap();
+    let preview = report.deliveries[0].preview.clone().unwrap();
+    // Decode the MP3 independently and measure what listeners get.
+    let (_, tp, _) = measure(&preview.path);
+    assert!(
+        tp <= -2.0,
+        "decoded MP3 true peak {tp} dBTP over the -2 dBTP ceiling"
+    );
+    let tags = mixmaster_io::read_tags(&out).unwrap();
+    assert_eq!(tags.title.as_deref(), Some("Demo"));
+    assert_eq!(tags.isrc.as_deref(), Some("USABC2400001"));
+    assert_eq!(
+        mixmaster_io::read_tags(&preview.path)
+            .unwrap()
+            .artist
+            .as_deref(),
+        Some("mixmaster")
     );
 }

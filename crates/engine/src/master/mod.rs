@@ -21,7 +21,7 @@ pub mod targets;
 use std::path::{Path, PathBuf};
 
 use mixmaster_analysis::{Analysis, AnalysisOptions};
-use mixmaster_io::{EncodeSpec, FileFormat, SampleFormat, WriteOptions};
+use mixmaster_io::{EncodeSpec, FileFormat, SampleFormat, Tags, WriteOptions};
 use serde::Serialize;
 
 use crate::analyze::analyze_file_with;
@@ -30,7 +30,7 @@ use decide::PlanOptions;
 use feedback::Finding;
 use penalty::Penalty;
 use plan::MasterPlan;
-use render::Delivered;
+use render::{Delivered, Preview};
 use targets::Target;
 
 /// What to master and how.
@@ -50,6 +50,10 @@ pub struct MasterRequest {
     pub force: bool,
     /// Where to write the level-matched original for A/B listening.
     pub ab: Option<PathBuf>,
+    /// Metadata written into every delivered file.
+    pub tags: Tags,
+    /// Also write a codec-safe MP3 preview beside each delivery.
+    pub mp3_preview: bool,
 }
 
 /// One delivered master and everything known about it.
@@ -63,6 +67,8 @@ pub struct DeliveryReport {
     pub loudness_error_lu: Option<f64>,
     /// What each platform will do to this master.
     pub penalties: Vec<Penalty>,
+    /// The codec-safe lossy preview, when asked for.
+    pub preview: Option<Preview>,
 }
 
 /// The whole job's report: before, after, decisions and advice.
@@ -95,6 +101,9 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
     // Refuse bad outputs before spending any time.
     for (_, out) in &request.deliveries {
         mixmaster_io::check_output(out, &options)?;
+        if request.mp3_preview {
+            mixmaster_io::check_output(&preview_path(out), &options)?;
+        }
     }
     if let Some(ab) = &request.ab {
         mixmaster_io::check_output(ab, &options)?;
@@ -150,7 +159,21 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
             cached = Some((key, pre));
         }
         let pre = &cached.as_ref().expect("pre-limiter render cached above").1;
-        let delivered = render::deliver(pre, &plan, out, &options, progress)?;
+        let tags = (request.tags != Tags::default()).then_some(&request.tags);
+        let delivered = render::deliver(pre, &plan, out, &options, tags, progress)?;
+        let preview = if request.mp3_preview {
+            Some(render::codec_safe_preview(
+                pre,
+                &plan,
+                delivered.input_gain_db,
+                &preview_path(out),
+                &options,
+                tags,
+                progress,
+            )?)
+        } else {
+            None
+        };
         plan.limiter.settings.input_gain_db = delivered.input_gain_db;
         plan.limiter.settings.ceiling_dbtp = delivered.limiter_ceiling_dbtp;
         plan.limiter.settings.lock_gain = true;
@@ -166,6 +189,7 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
             penalties,
             plan,
             delivered,
+            preview,
         });
     }
 
@@ -188,6 +212,11 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         deliveries,
         ab,
     })
+}
+
+/// The MP3 preview's path: the delivery's with `.mp3`.
+fn preview_path(out: &Path) -> PathBuf {
+    out.with_extension("mp3")
 }
 
 /// Identity of everything before the limiter (plans that agree share one render).
