@@ -5,13 +5,12 @@
 //! - [`validate`]: parsing and checks, errors at line and column;
 //! - [`init`]: a starting session from a folder of stems ([`roles`] guesses roles);
 //! - [`render`]: the streaming graph, latency compensation, headroom and stems
-//!   (built from [`source`], [`automation`], [`pdc`] and [`peak`]).
+//!   (built from [`source`], [`automation`] and [`pdc`]; the 8× headroom meter is `mixmaster_analysis::true_peak`).
 
 pub mod automation;
 pub mod init;
 pub mod inserts;
 pub mod pdc;
-pub mod peak;
 pub mod render;
 pub mod roles;
 pub mod session;

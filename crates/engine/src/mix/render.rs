@@ -47,11 +47,11 @@ use serde::Serialize;
 
 use super::automation::Fader;
 use super::pdc::PathDelay;
-use super::peak::TruePeakMeter;
 use super::session::{MASTER, Polarity, Session};
 use super::source::TrackSource;
 use super::validate;
 use crate::{Error, Progress, Result};
+use mixmaster_analysis::true_peak::{TruePeakMeter, to_dbtp};
 
 /// Frames per render block: 4096 frames keep per-block overhead (thread
 /// hand-off, processor calls) small while a 32-track session holds ~2 MB of buffers.
@@ -588,7 +588,7 @@ pub fn render(
     }
     let mut meter = Analyzer::new(rate, 2, AnalysisOptions::default())
         .map_err(|e| Error::input(&opts.output, e.to_string()))?;
-    let mut peak_meter = TruePeakMeter::new(2);
+    let mut peak_meter = TruePeakMeter::new(2, 8);
     let lat = graph.latency as u64;
     progress.start("mixing", graph.expected_frames().map(|f| f + lat));
     let mut pos = 0u64;
@@ -632,7 +632,8 @@ pub fn render(
     let analysis = meter
         .finish()
         .map_err(|e| Error::input(&opts.output, e.to_string()))?;
-    let peak = Some(peak_meter.finish()).filter(|p| p.is_finite());
+    let peak = Some(to_dbtp(peak_meter.finish().into_iter().fold(0.0, f64::max)))
+        .filter(|p| p.is_finite());
     let gain_db = peak.map_or(0.0, |p| session.session.headroom_dbtp - p);
     let gain = mixmaster_dsp::units::db_to_gain(gain_db);
 
