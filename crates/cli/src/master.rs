@@ -51,7 +51,8 @@ pub struct Args {
     /// (default: beside the mix).
     #[arg(long)]
     out_dir: Option<PathBuf>,
-    /// A commercial reference to match (loudness, tonal balance, width).
+    /// A commercial reference to match: tonal balance and width; also its loudness
+    /// when no --target or --lufs is given.
     #[arg(long)]
     reference: Option<PathBuf>,
     /// Render this plan exactly instead of deciding one.
@@ -212,6 +213,12 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let targets = match &plan {
         Some(p) if args.targets.is_empty() && args.lufs.is_none() => vec![p.target.clone()],
+        // Matching a reference: its loudness replaces this target's, the ceiling stays.
+        None if args.reference.is_some() && args.targets.is_empty() && args.lufs.is_none() => {
+            let mut t = Target::custom(-14.0, -1.0);
+            t.name = "reference".into();
+            vec![t]
+        }
         _ => targets(args)?,
     };
     let outputs = output_paths(args, &targets)?;
@@ -224,6 +231,10 @@ pub fn run(args: &Args) -> Result<()> {
         deliveries: targets.into_iter().zip(outputs).collect(),
         plan,
         reference: args.reference.clone(),
+        match_reference_loudness: args.reference.is_some()
+            && args.targets.is_empty()
+            && args.lufs.is_none()
+            && args.plan.is_none(),
         options: PlanOptions {
             trim_threshold_dbfs: args.trim_threshold,
             pre_roll_s: args.pre_roll,

@@ -71,6 +71,7 @@ fn request(input: PathBuf, deliveries: Vec<(Target, PathBuf)>) -> MasterRequest 
         deliveries,
         plan: None,
         reference: None,
+        match_reference_loudness: false,
         options: PlanOptions::default(),
         force: false,
         ab: None,
@@ -237,5 +238,88 @@ fn mp3_preview_stays_under_the_ceiling_after_decoding_and_tags_are_written() {
             .artist
             .as_deref(),
         Some("mixmaster")
+    );
+}
+
+#[test]
+fn reference_matching_brightens_a_dull_mix_and_takes_its_loudness() {
+    use mixmaster::master::plan::BandKind;
+    let dir = tempfile::tempdir().unwrap();
+    let rate = 44_100;
+    let song = mixmaster::demo::render(rate);
+    let frames = 6 * rate as usize;
+    let opts = WriteOptions {
+        force: false,
+        inputs: Vec::new(),
+    };
+    let spec = EncodeSpec {
+        format: FileFormat::Wav,
+        sample_format: SampleFormat::Float32,
+    };
+    // The mix made dull by a one-pole low-pass at 2 kHz; the reference is the
+    // original, 4 dB louder.
+    let a = (-std::f32::consts::TAU * 2000.0 / rate as f32).exp();
+    let dull: Vec<Vec<f32>> = song
+        .mix
+        .channels
+        .iter()
+        .map(|c| {
+            let mut y = 0.0;
+            c[..frames]
+                .iter()
+                .map(|&x| {
+                    y = x + a * (y - x);
+                    y
+                })
+                .collect()
+        })
+        .collect();
+    let reference: Vec<Vec<f32>> = song
+        .mix
+        .channels
+        .iter()
+        .map(|c| c[..frames].iter().map(|s| s * 1.58).collect())
+        .collect();
+    let mix_path = dir.path().join("dull.wav");
+    let ref_path = dir.path().join("reference.wav");
+    mixmaster_io::write_audio(
+        &mix_path,
+        &AudioBuffer {
+            sample_rate: rate,
+            channels: dull,
+        },
+        spec,
+        &opts,
+    )
+    .unwrap();
+    mixmaster_io::write_audio(
+        &ref_path,
+        &AudioBuffer {
+            sample_rate: rate,
+            channels: reference,
+        },
+        spec,
+        &opts,
+    )
+    .unwrap();
+    let (ref_lufs, _, _) = measure(&ref_path);
+
+    let out = dir.path().join("matched.wav");
+    let mut req = request(mix_path, vec![(Target::custom(-14.0, -1.0), out.clone())]);
+    req.reference = Some(ref_path);
+    req.match_reference_loudness = true;
+    let report = master(&req, &mut NoProgress).unwrap();
+    let plan = &report.deliveries[0].plan;
+    let high_shelf = plan
+        .tonal_eq
+        .settings
+        .iter()
+        .find(|b| b.kind == BandKind::HighShelf)
+        .expect("a high shelf toward the brighter reference");
+    assert!(high_shelf.gain_db >= 2.0, "{high_shelf:?}");
+    let (lufs, _, _) = measure(&out);
+    assert!(
+        (lufs - ref_lufs).abs() <= 0.1,
+        "{lufs} vs reference {ref_lufs}"
     );
 }

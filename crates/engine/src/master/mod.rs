@@ -42,8 +42,10 @@ pub struct MasterRequest {
     pub deliveries: Vec<(Target, PathBuf)>,
     /// A plan to render exactly instead of deciding one (`--plan`).
     pub plan: Option<MasterPlan>,
-    /// A commercial track whose loudness, tone and width to match.
+    /// A commercial track whose tone and width to match.
     pub reference: Option<PathBuf>,
+    /// Also take the reference's integrated loudness as every destination's target.
+    pub match_reference_loudness: bool,
     /// Choices that shape decided plans.
     pub options: PlanOptions,
     /// Overwrite existing outputs.
@@ -140,6 +142,17 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
     let mut deliveries = Vec::new();
     let mut cached: Option<(String, render::PreLimiter)> = None;
     for (target, out) in &request.deliveries {
+        let mut target = target.clone();
+        if request.match_reference_loudness
+            && let Some(lufs) = reference.as_ref().and_then(|r| r.integrated_lufs)
+        {
+            target.integrated_lufs = lufs;
+            target.source = format!(
+                "the reference's integrated loudness ({lufs:.1} LUFS); ceiling {}",
+                target.source
+            );
+        }
+        let target = &target;
         let mut plan = match &request.plan {
             Some(p) => p.clone(),
             None => decide::plan(
