@@ -7,7 +7,8 @@ use crate::units::ms_to_samples;
 
 use super::biquad::{BiquadCoeffs, FilterType};
 use super::butterworth;
-use super::cascade::{Cascade, CascadeState};
+use super::cascade::{Cascade, MAX_SECTIONS};
+use super::section_block::{self, GROUP, PairState, section};
 
 /// What a band does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +123,12 @@ struct BandVoice {
     /// Wet amount 0..1 used to fade the band in and out when enabled changes.
     mix: LinearSmoother,
     coeffs: Cascade,
-    states: Vec<CascadeState>,
+    /// True when the settled design is exactly a wire (a bell or shelf at
+    /// 0 dB): the fast path skips the band.
+    identity: bool,
+    /// Section memories per channel pair: channel `ch` is lane `ch % 2` of
+    /// `states[ch / 2]`.
+    states: Vec<[PairState; MAX_SECTIONS]>,
 }
 
 impl BandVoice {
@@ -137,7 +143,8 @@ impl BandVoice {
             gain_db: LinearSmoother::new(band.gain_db, ramp),
             mix,
             coeffs: band.design(sample_rate),
-            states: vec![CascadeState::default(); channels],
+            identity: is_wire(band.shape, band.gain_db),
+            states: vec![[PairState::default(); MAX_SECTIONS]; channels.div_ceil(2)],
         }
     }
 
@@ -162,6 +169,7 @@ impl BandVoice {
             self.gain_db.value(),
             sample_rate,
         );
+        self.identity = !self.is_ramping() && is_wire(self.shape, self.gain_db.value());
     }
 
     fn is_ramping(&self) -> bool {
@@ -172,6 +180,87 @@ impl BandVoice {
     fn is_bypassed(&self) -> bool {
         !self.mix.is_ramping() && self.mix.value() == 0.0
     }
+
+    /// Nothing moving: fixed coefficients and fully wet or fully off.
+    fn is_settled(&self) -> bool {
+        !self.is_ramping() && !self.mix.is_ramping()
+    }
+
+    fn reset(&mut self) {
+        self.states
+            .iter_mut()
+            .for_each(|p| *p = [PairState::default(); MAX_SECTIONS]);
+    }
+
+    /// Filter `len` samples of channel `ch` from `start`, cross-fading from
+    /// dry by `mix` when `fading`.
+    fn run_channel(&mut self, ch: usize, buf: &mut [f32], mix: &[f64], fading: bool) {
+        let lane = ch % 2;
+        let states = &mut self.states[ch / 2];
+        let sections = self.coeffs.sections();
+        for (x, m) in buf.iter_mut().zip(mix) {
+            let dry = f64::from(*x);
+            let mut wet = dry;
+            for (c, st) in sections.iter().zip(states.iter_mut()) {
+                wet = section(c, &mut st.s1[lane], &mut st.s2[lane], wet);
+            }
+            let y = if fading { dry + m * (wet - dry) } else { wet };
+            *x = y as f32;
+        }
+    }
+}
+
+/// Up to [`GROUP`] sections gathered from the bands for one kernel call,
+/// with where each one's memories came from (band index, section index).
+struct Group {
+    coeffs: [BiquadCoeffs; GROUP],
+    states: [PairState; GROUP],
+    from: [(usize, usize); GROUP],
+    len: usize,
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Self {
+            coeffs: [BiquadCoeffs::IDENTITY; GROUP],
+            states: [PairState::default(); GROUP],
+            from: [(0, 0); GROUP],
+            len: 0,
+        }
+    }
+}
+
+impl Group {
+    fn push(&mut self, coeffs: BiquadCoeffs, state: PairState, from: (usize, usize)) {
+        self.coeffs[self.len] = coeffs;
+        self.states[self.len] = state;
+        self.from[self.len] = from;
+        self.len += 1;
+    }
+
+    /// Run the gathered sections, store their memories back, and empty.
+    fn run(
+        &mut self,
+        voices: &mut [BandVoice],
+        pair: usize,
+        kernel: &mut impl FnMut(&[BiquadCoeffs], &mut [PairState]),
+    ) {
+        let n = self.len;
+        kernel(&self.coeffs[..n], &mut self.states[..n]);
+        for (&(v, k), st) in self.from[..n].iter().zip(&self.states) {
+            voices[v].states[pair][k] = *st;
+        }
+        self.len = 0;
+    }
+}
+
+/// A bell or shelf at exactly 0 dB is `H(z) = 1` (its numerator equals its
+/// denominator), so running it only adds rounding.
+fn is_wire(shape: BandShape, gain_db: f64) -> bool {
+    matches!(
+        shape,
+        BandShape::Biquad(FilterType::Peak | FilterType::LowShelf | FilterType::HighShelf)
+    ) && gain_db == 0.0
 }
 
 /// A parametric EQ (minimum phase, zero latency) for any channel count.
@@ -221,25 +310,52 @@ impl Eq {
         self.params = params;
     }
 
-    fn build_voices(&mut self) {
-        self.voices = self
-            .params
-            .bands
-            .iter()
-            .map(|b| BandVoice::new(b, self.sample_rate, self.channels, self.ramp, false))
-            .collect();
-    }
-}
-
-impl Processor for Eq {
-    fn prepare(&mut self, spec: &ProcessSpec) {
-        self.sample_rate = spec.sample_rate;
-        self.channels = spec.channels;
-        self.ramp = ms_to_samples(RAMP_MS, spec.sample_rate).max(1);
-        self.build_voices();
+    /// The fast path: no band is moving, so every active section runs with
+    /// fixed coefficients over the whole block, a channel pair at a time
+    /// (see [`section_block`]).
+    fn process_settled(&mut self, channels: &mut [&mut [f32]]) {
+        let prepared = channels.len().min(self.channels);
+        let mut pairs = channels[..prepared].chunks_exact_mut(2);
+        for (pair, chs) in pairs.by_ref().enumerate() {
+            let [left, right] = chs else { continue };
+            self.run_groups(pair, |c, s| section_block::process_pair(c, s, left, right));
+        }
+        if let [mono] = pairs.into_remainder() {
+            let pair = prepared / 2;
+            self.run_groups(pair, |c, s| section_block::process_single(c, s, mono));
+        }
     }
 
-    fn process(&mut self, channels: &mut [&mut [f32]]) {
+    /// Gather the active sections of channel pair `pair` into groups of at
+    /// most [`GROUP`], run `kernel` on each group in band order, and store the
+    /// memories back. Wire bands are skipped (and cleared, so they restart
+    /// clean if they start moving).
+    fn run_groups(
+        &mut self,
+        pair: usize,
+        mut kernel: impl FnMut(&[BiquadCoeffs], &mut [PairState]),
+    ) {
+        let mut group = Group::default();
+        for v in 0..self.voices.len() {
+            let voice = &mut self.voices[v];
+            if voice.is_bypassed() || voice.identity {
+                voice.states[pair] = [PairState::default(); MAX_SECTIONS];
+                continue;
+            }
+            for k in 0..voice.coeffs.sections().len() {
+                if group.len == GROUP {
+                    group.run(&mut self.voices, pair, &mut kernel);
+                }
+                let voice = &self.voices[v];
+                group.push(voice.coeffs.sections()[k], voice.states[pair][k], (v, k));
+            }
+        }
+        group.run(&mut self.voices, pair, &mut kernel);
+    }
+
+    /// The general path while any band ramps or fades: coefficients are
+    /// redesigned every [`UPDATE_INTERVAL`] samples.
+    fn process_moving(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
         let sr = self.sample_rate;
         let mut start = 0;
@@ -262,25 +378,44 @@ impl Processor for Eq {
                     *m = voice.mix.next_value();
                 }
                 let fading = mix[..len].iter().any(|&m| m != 1.0);
-                for (ch, state) in channels.iter_mut().zip(&mut voice.states) {
-                    for (x, m) in ch[start..start + len].iter_mut().zip(&mix) {
-                        let dry = f64::from(*x);
-                        let wet = voice.coeffs.process(state, dry);
-                        let y = if fading { dry + m * (wet - dry) } else { wet };
-                        *x = y as f32;
-                    }
+                for (ch, buf) in channels.iter_mut().enumerate().take(voice.states.len() * 2) {
+                    voice.run_channel(ch, &mut buf[start..start + len], &mix[..len], fading);
                 }
                 if voice.is_bypassed() {
-                    voice.states.iter_mut().for_each(CascadeState::reset);
+                    voice.reset();
                 }
             }
             start += len;
         }
     }
 
-    fn reset(&mut self) {
-        for voice in &mut self.voices {
-            voice.states.iter_mut().for_each(CascadeState::reset);
+    fn build_voices(&mut self) {
+        self.voices = self
+            .params
+            .bands
+            .iter()
+            .map(|b| BandVoice::new(b, self.sample_rate, self.channels, self.ramp, false))
+            .collect();
+    }
+}
+
+impl Processor for Eq {
+    fn prepare(&mut self, spec: &ProcessSpec) {
+        self.sample_rate = spec.sample_rate;
+        self.channels = spec.channels;
+        self.ramp = ms_to_samples(RAMP_MS, spec.sample_rate).max(1);
+        self.build_voices();
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        if self.voices.iter().all(BandVoice::is_settled) {
+            self.process_settled(channels);
+        } else {
+            self.process_moving(channels);
         }
+    }
+
+    fn reset(&mut self) {
+        self.voices.iter_mut().for_each(BandVoice::reset);
     }
 }

@@ -6,6 +6,7 @@ pub mod butterworth;
 pub mod cascade;
 pub mod crossover;
 pub mod eq;
+pub mod section_block;
 
 pub use eq::{BandShape, Eq, EqBand, EqParams};
 pub mod linear_phase;
