@@ -46,15 +46,123 @@ pub enum SaturationMode {
 }
 
 impl SaturationMode {
-    /// The curve, with unity small-signal slope normalised for `Tube`.
-    #[inline]
+    /// The curve, with unity small-signal slope normalised for `Tube`: the
+    /// exact reference that [`CurveTables`] approximates.
+    #[cfg(test)]
     fn shape(self, x: f64) -> f64 {
         match self {
             Self::SoftClip => x.tanh(),
-            Self::Tape => erf(0.5 * std::f64::consts::PI.sqrt() * x),
+            Self::Tape => tape(x),
             Self::Tube => {
                 let slope = 1.0 - TUBE_BIAS.tanh().powi(2);
                 ((x + TUBE_BIAS).tanh() - TUBE_BIAS.tanh()) / slope
+            }
+        }
+    }
+}
+
+/// The tape curve `erf(√π/2·x)` (unity slope at 0).
+fn tape(x: f64) -> f64 {
+    erf(0.5 * std::f64::consts::PI.sqrt() * x)
+}
+
+/// Inputs with |x| below this use the tables; beyond it the exact functions
+/// run (both curves are then within 2.3·10⁻⁷ of ±1, a region only extreme
+/// drive reaches).
+const TABLE_RANGE: f64 = 8.0;
+
+/// Table segments per unit of input.
+const SEGMENTS_PER_UNIT: usize = 64;
+
+/// Piecewise cubic Hermite table of an odd function on [0, `TABLE_RANGE`].
+///
+/// Why a table: the exact `erf` costs a 60-term series and `tanh` a libm call,
+/// and the curve runs 8 times per base sample per channel; evaluating it was
+/// 90 % of the saturator's time. Cubic Hermite interpolation matches value and
+/// slope at every knot (so the curve stays C¹ and the slope at 0 is exactly
+/// 1), and its error is at most h⁴/384·max|f⁗| with h = 1/64: for tanh
+/// (max|f⁗| ≈ 4.1) and the tape curve (≈ 3.4) that is < 7·10⁻¹⁰, i.e.
+/// −180 dB: far below the −80 dB alias bound and below f32 output resolution.
+#[derive(Debug)]
+struct OddTable {
+    /// Per segment the polynomial in the local coordinate t ∈ [0, 1):
+    /// c₀ + t·(c₁ + t·(c₂ + t·c₃)).
+    coeffs: Vec<[f64; 4]>,
+    exact: fn(f64) -> f64,
+}
+
+impl OddTable {
+    /// Tabulate `f` (odd, f(0) = 0) with derivative `df`.
+    fn new(f: fn(f64) -> f64, df: fn(f64) -> f64) -> Self {
+        let h = 1.0 / SEGMENTS_PER_UNIT as f64;
+        let n = (TABLE_RANGE * SEGMENTS_PER_UNIT as f64) as usize;
+        let coeffs = (0..n)
+            .map(|i| {
+                let (x0, x1) = (i as f64 * h, (i + 1) as f64 * h);
+                let (f0, f1) = (f(x0), f(x1));
+                let (d0, d1) = (h * df(x0), h * df(x1));
+                [
+                    f0,
+                    d0,
+                    3.0 * (f1 - f0) - 2.0 * d0 - d1,
+                    2.0 * (f0 - f1) + d0 + d1,
+                ]
+            })
+            .collect();
+        Self { coeffs, exact: f }
+    }
+
+    #[inline]
+    fn eval(&self, x: f64) -> f64 {
+        let a = x.abs();
+        if a < TABLE_RANGE {
+            let s = a * SEGMENTS_PER_UNIT as f64;
+            let i = s as usize;
+            let t = s - i as f64;
+            match self.coeffs.get(i) {
+                Some(c) => (c[0] + t * (c[1] + t * (c[2] + t * c[3]))).copysign(x),
+                None => (self.exact)(x),
+            }
+        } else {
+            (self.exact)(x)
+        }
+    }
+}
+
+/// The tables of both base functions, built once per process.
+#[derive(Debug)]
+struct CurveTables {
+    tanh: OddTable,
+    tape: OddTable,
+    /// Tube constants: tanh(b) (as tabulated) and 1/(1 − tanh²(b)).
+    tube_offset: f64,
+    tube_norm: f64,
+}
+
+impl CurveTables {
+    fn get() -> &'static Self {
+        static TABLES: std::sync::OnceLock<CurveTables> = std::sync::OnceLock::new();
+        TABLES.get_or_init(|| {
+            let tb = TUBE_BIAS.tanh();
+            let tanh = OddTable::new(f64::tanh, |x| 1.0 - x.tanh().powi(2));
+            Self {
+                // The offset is read from the table so that 0 maps to exactly 0.
+                tube_offset: tanh.eval(TUBE_BIAS),
+                tube_norm: 1.0 / (1.0 - tb * tb),
+                tanh,
+                tape: OddTable::new(tape, |x| (-0.25 * std::f64::consts::PI * x * x).exp()),
+            }
+        })
+    }
+
+    /// The curve of `mode` at `x` (within 10⁻⁹ of [`SaturationMode::shape`]).
+    #[inline]
+    fn shape(&self, mode: SaturationMode, x: f64) -> f64 {
+        match mode {
+            SaturationMode::SoftClip => self.tanh.eval(x),
+            SaturationMode::Tape => self.tape.eval(x),
+            SaturationMode::Tube => {
+                (self.tanh.eval(x + TUBE_BIAS) - self.tube_offset) * self.tube_norm
             }
         }
     }
@@ -210,6 +318,7 @@ impl Processor for Saturator {
         let nch = channels.len().min(self.lanes.len());
         let mode = self.params.mode;
         let dry_len = self.round_trip() + 1;
+        let tables = CurveTables::get();
         let mut buf = [0.0f64; 8];
         for i in 0..frames {
             let drive = self.drive.next_value();
@@ -224,7 +333,7 @@ impl Processor for Saturator {
                 // that its ramp is band-limited like the signal.
                 lane.up.process(x * drive, &mut buf);
                 for v in &mut buf {
-                    *v = mode.shape(*v);
+                    *v = tables.shape(mode, *v);
                 }
                 let mut wet = lane.down.process(&buf);
                 if mode == SaturationMode::Tube {
@@ -276,6 +385,27 @@ mod tests {
         ] {
             assert!((erf(x) - want).abs() < 1e-13, "erf({x}) = {}", erf(x));
             assert!((erf(-x) + want).abs() < 1e-13);
+        }
+    }
+
+    #[test]
+    fn tables_match_the_exact_curves() {
+        // Dense grid over the table range and past it (exact fallback).
+        let tables = CurveTables::get();
+        for mode in [
+            SaturationMode::SoftClip,
+            SaturationMode::Tape,
+            SaturationMode::Tube,
+        ] {
+            let worst = (-100_000..=100_000)
+                .map(|i| f64::from(i) * 1e-4 + 3.7e-6)
+                .map(|x| (tables.shape(mode, x) - mode.shape(x)).abs())
+                .fold(0.0, f64::max);
+            // h⁴/384·max|f⁗| < 7e-10 (see `OddTable`); Tube takes the
+            // difference of two table values and scales it by 1.1.
+            println!("{mode:?}: worst table error {worst:e}");
+            assert!(worst < 1.6e-9, "{mode:?}: {worst:e}");
+            assert_eq!(tables.shape(mode, 0.0), 0.0);
         }
     }
 
