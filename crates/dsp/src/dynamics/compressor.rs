@@ -17,6 +17,8 @@ use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::{db_to_gain, ms_to_samples, one_pole_coeff};
 
+pub(crate) mod fast_db;
+
 /// Ramp for threshold and makeup changes (ms).
 const PARAM_RAMP_MS: f64 = 20.0;
 
@@ -98,7 +100,6 @@ pub fn static_gain_db(x: f64, threshold: f64, ratio: f64, knee: f64) -> f64 {
 struct ChannelState {
     hpf: [BiquadState; 1],
     mean_square: f64,
-    level_db: f64,
     /// Smoothed gain reduction, dB (≥ 0).
     reduction_db: f64,
     delay: Vec<f64>,
@@ -186,32 +187,37 @@ impl Compressor {
     }
 
     /// Process one frame in place: `frame[ch]` is the audio, `key(ch)` the
-    /// detector input for channel `ch`.
+    /// detector input for channel `ch`. The same arithmetic as the block
+    /// path, for callers that interleave compressors per sample (multiband).
     #[inline]
     pub(crate) fn process_frame(&mut self, frame: &mut [f64], key: impl Fn(usize) -> f64) {
         let threshold = self.threshold.next_value();
         let makeup = self.makeup.next_value();
         let p = &self.params;
+        let nch = frame.len().min(self.lanes.len());
+        let mut levels = [LEVEL_FLOOR_DB; MAX_FRAME];
         let mut loudest = LEVEL_FLOOR_DB;
-        for (ch, lane) in self.lanes.iter_mut().enumerate().take(frame.len()) {
+        for (ch, (lane, level)) in self.lanes.iter_mut().zip(&mut levels).enumerate().take(nch) {
             let mut k = key(ch);
             if let Some(c) = &self.hpf {
                 k = lane.hpf[0].process(c, k);
             }
-            lane.level_db = match p.detection {
-                Detection::Peak => 20.0 * k.abs().max(1e-10).log10(),
+            *level = match p.detection {
+                Detection::Peak => fast_db::level_db(k.abs().max(1e-10)),
                 Detection::Rms => {
                     lane.mean_square = flush(k * k + (lane.mean_square - k * k) * self.coeff_rms);
-                    10.0 * lane.mean_square.max(1e-20).log10()
+                    fast_db::power_db(lane.mean_square.max(1e-20))
                 }
             };
-            loudest = loudest.max(lane.level_db);
+            loudest = loudest.max(*level);
         }
         let link = (p.link_percent / 100.0).clamp(0.0, 1.0);
+        let curve = StaticCurve::new(p.ratio, p.knee_db);
+        let ring = self.lookahead + 1;
         let mut max_red: f64 = 0.0;
-        for (ch, lane) in self.lanes.iter_mut().enumerate().take(frame.len()) {
-            let level = lane.level_db + link * (loudest - lane.level_db);
-            let target = -static_gain_db(level, threshold, p.ratio, p.knee_db);
+        for ((lane, level), x) in self.lanes.iter_mut().zip(levels).zip(frame.iter_mut()) {
+            let level = level + link * (loudest - level);
+            let target = curve.reduction_db(level - threshold);
             let c = if target > lane.reduction_db {
                 self.coeff_attack
             } else {
@@ -219,16 +225,16 @@ impl Compressor {
             };
             lane.reduction_db = flush(target + (lane.reduction_db - target) * c);
             max_red = max_red.max(lane.reduction_db);
-            let x = if self.lookahead > 0 {
-                lane.delay[self.delay_pos] = frame[ch];
-                lane.delay[(self.delay_pos + 1) % (self.lookahead + 1)]
+            let input = if self.lookahead > 0 {
+                lane.delay[self.delay_pos] = *x;
+                lane.delay[(self.delay_pos + 1) % ring]
             } else {
-                frame[ch]
+                *x
             };
-            frame[ch] = x * db_to_gain(-lane.reduction_db) * makeup;
+            *x = input * fast_db::db_to_gain(-lane.reduction_db) * makeup;
         }
         if self.lookahead > 0 {
-            self.delay_pos = (self.delay_pos + 1) % (self.lookahead + 1);
+            self.delay_pos = (self.delay_pos + 1) % ring;
         }
         self.reduction_db = max_red;
         self.max_reduction_db = self.max_reduction_db.max(max_red);
@@ -236,23 +242,245 @@ impl Compressor {
 
     /// Process `channels` in place, detecting on `sidechain` instead of the
     /// audio. Side-chain channel `ch % sidechain.len()` drives audio channel
-    /// `ch` (so a mono key drives every channel). Slices must be as long as
-    /// the audio block; an empty `sidechain` falls back to the audio itself.
+    /// `ch` (so a mono key drives every channel). Slices should be as long as
+    /// the audio block (missing samples count as silence); an empty
+    /// `sidechain` falls back to the audio itself.
     pub fn process_with_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
-        if sidechain.is_empty() {
-            self.process(channels);
-            return;
-        }
         let frames = channels.first().map_or(0, |c| c.len());
-        let nch = channels.len().min(self.lanes.len()).min(MAX_FRAME);
-        let mut frame = [0.0f64; MAX_FRAME];
-        for i in 0..frames {
-            load_frame(channels, i, &mut frame[..nch]);
-            self.process_frame(&mut frame[..nch], |ch| {
-                let key = sidechain[ch % sidechain.len()];
-                key.get(i).map_or(0.0, |&v| f64::from(v))
-            });
-            store_frame(channels, i, &frame[..nch]);
+        let nch = channels.len().min(self.lanes.len());
+        let mut chunk = Chunk::default();
+        let mut start = 0;
+        while start < frames {
+            let len = CHUNK.min(frames - start);
+            for (ch, (key, audio)) in chunk
+                .level
+                .iter_mut()
+                .zip(channels.iter())
+                .take(nch)
+                .enumerate()
+            {
+                let key = &mut key[..len];
+                match sidechain.get(ch % sidechain.len().max(1)) {
+                    Some(k) => {
+                        let avail = k.get(start..).unwrap_or(&[]);
+                        for (d, &v) in key
+                            .iter_mut()
+                            .zip(avail.iter().chain(std::iter::repeat(&0.0)))
+                        {
+                            *d = f64::from(v);
+                        }
+                    }
+                    None => {
+                        for (d, &v) in key.iter_mut().zip(&audio[start..start + len]) {
+                            *d = f64::from(v);
+                        }
+                    }
+                }
+            }
+            self.process_chunk(&mut chunk, channels, nch, start, len);
+            start += len;
+        }
+    }
+
+    /// One chunk, stage by stage over every sample (each stage a tight loop
+    /// with its branches hoisted): `chunk.level` holds the detector input on
+    /// entry and is turned into levels in dB, linked, then into gains.
+    fn process_chunk(
+        &mut self,
+        chunk: &mut Chunk,
+        channels: &mut [&mut [f32]],
+        nch: usize,
+        start: usize,
+        len: usize,
+    ) {
+        let p = &self.params;
+        for (lane, level) in self.lanes.iter_mut().zip(&mut chunk.level).take(nch) {
+            let level = &mut level[..len];
+            if let Some(c) = &self.hpf {
+                level
+                    .iter_mut()
+                    .for_each(|k| *k = lane.hpf[0].process(c, *k));
+            }
+            match p.detection {
+                Detection::Peak => {
+                    // |k| floored at −200 dB, so the level is finite in silence.
+                    level
+                        .iter_mut()
+                        .for_each(|k| *k = fast_db::level_db(k.abs().max(1e-10)));
+                }
+                Detection::Rms => {
+                    let a = self.coeff_rms;
+                    let mut ms = lane.mean_square;
+                    for k in level.iter_mut() {
+                        let sq = *k * *k;
+                        ms = flush(sq + (ms - sq) * a);
+                        *k = fast_db::power_db(ms.max(1e-20));
+                    }
+                    lane.mean_square = ms;
+                }
+            }
+        }
+        let link = (p.link_percent / 100.0).clamp(0.0, 1.0);
+        if link > 0.0 && nch > 1 {
+            for i in 0..len {
+                let loudest = chunk.level[..nch]
+                    .iter()
+                    .fold(LEVEL_FLOOR_DB, |m, l| m.max(l[i]));
+                for l in &mut chunk.level[..nch] {
+                    l[i] += link * (loudest - l[i]);
+                }
+            }
+        }
+        // Threshold and makeup per frame (they ramp after a change).
+        let mut threshold = [0.0f64; CHUNK];
+        let mut makeup = [0.0f64; CHUNK];
+        for (t, m) in threshold[..len].iter_mut().zip(&mut makeup[..len]) {
+            *t = self.threshold.next_value();
+            *m = self.makeup.next_value();
+        }
+        // Static curve: each level becomes its target reduction, in place.
+        let curve = StaticCurve::new(p.ratio, p.knee_db);
+        for level in &mut chunk.level[..nch] {
+            for (l, &t) in level[..len].iter_mut().zip(&threshold) {
+                *l = curve.reduction_db(*l - t);
+            }
+        }
+        // Smoothing, the only recursion: two channels side by side so their
+        // dependency chains overlap. Targets become smoothed reductions.
+        let (attack, release) = (self.coeff_attack, self.coeff_release);
+        let mut lanes = self.lanes[..nch].chunks_mut(2);
+        for (lanes, levels) in lanes.by_ref().zip(chunk.level[..nch].chunks_mut(2)) {
+            match (lanes, levels) {
+                ([la, lb], [a, b]) => {
+                    let mut r = [la.reduction_db, lb.reduction_db];
+                    smooth_pair(&mut a[..len], &mut b[..len], &mut r, attack, release);
+                    // The smoothed reduction decays geometrically in release;
+                    // flushing once per chunk keeps it far from subnormals.
+                    la.reduction_db = flush(r[0]);
+                    lb.reduction_db = flush(r[1]);
+                }
+                ([la], [a]) => {
+                    let mut r = [la.reduction_db, 0.0];
+                    let mut idle = [0.0; CHUNK];
+                    smooth_pair(&mut a[..len], &mut idle[..len], &mut r, attack, release);
+                    la.reduction_db = flush(r[0]);
+                }
+                _ => {}
+            }
+        }
+        // Gains, applied to the (delayed) audio.
+        let ring = self.lookahead + 1;
+        let mut max_red: f64 = 0.0;
+        let mut last_red: f64 = 0.0;
+        let gains = &mut chunk.gain;
+        for ((lane, red), audio) in self
+            .lanes
+            .iter_mut()
+            .zip(&chunk.level)
+            .zip(channels.iter_mut())
+            .take(nch)
+        {
+            let red = &red[..len];
+            max_red = red.iter().fold(max_red, |m, &r| m.max(r));
+            last_red = last_red.max(lane.reduction_db);
+            for ((g, &r), &m) in gains[..len].iter_mut().zip(red).zip(&makeup) {
+                *g = fast_db::db_to_gain(-r) * m;
+            }
+            let audio = &mut audio[start..start + len];
+            if self.lookahead > 0 {
+                let mut pos = self.delay_pos;
+                for (x, g) in audio.iter_mut().zip(&gains[..len]) {
+                    lane.delay[pos] = f64::from(*x);
+                    pos = if pos + 1 == ring { 0 } else { pos + 1 };
+                    *x = (lane.delay[pos] * g) as f32;
+                }
+            } else {
+                for (x, g) in audio.iter_mut().zip(&gains[..len]) {
+                    *x = (f64::from(*x) * g) as f32;
+                }
+            }
+        }
+        if self.lookahead > 0 {
+            self.delay_pos = (self.delay_pos + len) % ring;
+        }
+        self.reduction_db = last_red;
+        self.max_reduction_db = self.max_reduction_db.max(max_red);
+    }
+}
+
+/// Giannoulis et al.'s branching one-pole smoothing (eq. 17) of two
+/// channels' target reductions `a` and `b` (dB), in place, from the
+/// reductions `r`; `attack` applies while the target is above the current
+/// reduction, `release` otherwise.
+#[inline]
+fn smooth_pair(a: &mut [f64], b: &mut [f64], r: &mut [f64; 2], attack: f64, release: f64) {
+    let [mut ra, mut rb] = *r;
+    for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+        let ca = if *x > ra { attack } else { release };
+        let cb = if *y > rb { attack } else { release };
+        ra = *x + (ra - *x) * ca;
+        rb = *y + (rb - *y) * cb;
+        *x = ra;
+        *y = rb;
+    }
+    *r = [ra, rb];
+}
+
+/// Frames per stage-by-stage chunk: long enough to amortise the stage
+/// switches, short enough that the scratch stays in L1 (16 ch × 2 KiB).
+const CHUNK: usize = 128;
+
+/// Per-chunk scratch on the stack, reused across a block's chunks.
+struct Chunk {
+    /// Detector input, then level in dB, then target reduction, then
+    /// smoothed reduction (dB), per channel and frame.
+    level: [[f64; CHUNK]; MAX_FRAME],
+    /// Linear gain per frame for the channel being applied.
+    gain: [f64; CHUNK],
+}
+
+impl Default for Chunk {
+    fn default() -> Self {
+        Self {
+            level: [[0.0; CHUNK]; MAX_FRAME],
+            gain: [0.0; CHUNK],
+        }
+    }
+}
+
+/// [`static_gain_db`] with its constants precomputed, as a reduction (≥ 0)
+/// in dB for a level `over` dB above the threshold.
+#[derive(Debug, Clone, Copy)]
+struct StaticCurve {
+    /// `1 − 1/ratio`: dB of reduction per dB over.
+    slope: f64,
+    half_knee: f64,
+    /// `slope / (2·knee)` for the quadratic (0 for a hard knee).
+    knee_scale: f64,
+}
+
+impl StaticCurve {
+    fn new(ratio: f64, knee: f64) -> Self {
+        let slope = 1.0 - 1.0 / ratio.max(1.0);
+        let knee = knee.max(0.0);
+        Self {
+            slope,
+            half_knee: 0.5 * knee,
+            knee_scale: if knee > 0.0 {
+                slope / (2.0 * knee)
+            } else {
+                0.0
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn reduction_db(&self, over: f64) -> f64 {
+        let in_knee = (over + self.half_knee) * (over + self.half_knee) * self.knee_scale;
+        if self.half_knee > 0.0 && over.abs() <= self.half_knee {
+            in_knee
+        } else {
+            self.slope * over.max(0.0)
         }
     }
 }
@@ -300,22 +528,13 @@ impl Processor for Compressor {
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
-        let frames = channels.first().map_or(0, |c| c.len());
-        let nch = channels.len().min(self.lanes.len());
-        let mut frame = [0.0f64; MAX_FRAME];
-        for i in 0..frames {
-            load_frame(channels, i, &mut frame[..nch]);
-            let key = frame;
-            self.process_frame(&mut frame[..nch], |ch| key[ch]);
-            store_frame(channels, i, &frame[..nch]);
-        }
+        self.process_with_sidechain(channels, &[]);
     }
 
     fn reset(&mut self) {
         for lane in &mut self.lanes {
             lane.hpf[0].reset();
             lane.mean_square = 0.0;
-            lane.level_db = LEVEL_FLOOR_DB;
             lane.reduction_db = 0.0;
             lane.delay.fill(0.0);
         }
