@@ -16,14 +16,14 @@
 //! therefore returns more samples than were encoded, the signal shifted later by
 //! 1105 samples; one that honours it returns exactly the input length.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use mp3lame_encoder::{Bitrate, Builder, DualPcm, Encoder, FlushGap, Mode, MonoPcm, Quality};
 
+use crate::atomic::TempFile;
 use crate::error::{Error, Result};
 use crate::tags::{Tags, id3v2_bytes};
 use crate::write::{WriteOptions, check_output};
@@ -132,17 +132,14 @@ fn validate(
     Ok((rate, q))
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// Streaming, atomic MP3 writer.
 pub struct Mp3Writer {
     dest: PathBuf,
-    /// Temp file path; cleared once renamed into place.
-    temp: PathBuf,
+    /// The temporary file, renamed into place by `finish` (removed if dropped).
+    temp: TempFile,
     out: Option<BufWriter<File>>,
     encoder: Encoder,
     channels: usize,
-    force: bool,
     /// Byte offset of the first MP3 frame (LAME's Info frame), after the ID3 tag.
     first_frame: u64,
     /// Encoded bytes waiting to be written.
@@ -170,27 +167,13 @@ impl Mp3Writer {
         };
         let encoder = build_encoder(sample_rate, channels, brate, q)
             .map_err(|e| Error::Encode(path.into(), format!("LAME setup failed: {e}")))?;
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::UnsupportedOutput(path.into(), "not a file name".into()))?;
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = path.with_file_name(format!(
-            ".{}.mp3tmp-{}-{n}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| Error::io(path, e))?;
+        let (temp, file) = TempFile::create(path, opts)?;
         let mut w = Self {
             dest: path.to_path_buf(),
             temp,
             out: Some(BufWriter::with_capacity(1 << 16, file)),
             encoder,
             channels,
-            force: opts.force,
             first_frame: id3.len() as u64,
             mp3: Vec::new(),
             scratch: vec![Vec::new(); channels],
@@ -285,19 +268,7 @@ impl Mp3Writer {
                 .and_then(|_| file.write_all(&info))
                 .map_err(|e| Error::io(&dest, e))?;
         }
-        file.sync_all().map_err(|e| Error::io(&dest, e))?;
-        drop(file);
-        if !self.force && dest.exists() {
-            return Err(Error::AlreadyExists(dest.as_path().into()));
-        }
-        std::fs::rename(&self.temp, &dest).map_err(|e| Error::io(&dest, e))?;
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty())
-            && let Ok(dir) = File::open(parent)
-        {
-            let _ = dir.sync_all();
-        }
-        self.temp.clear();
-        Ok(())
+        self.temp.commit(file)
     }
 }
 
@@ -325,16 +296,6 @@ fn build_encoder(
     b.set_quality(q).map_err(e)?;
     b.set_to_write_vbr_tag(true).map_err(e)?;
     b.build().map_err(e)
-}
-
-impl Drop for Mp3Writer {
-    fn drop(&mut self) {
-        // Not finished (or finish failed): remove the temp file, leave the destination.
-        if !self.temp.as_os_str().is_empty() {
-            self.out.take();
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
 }
 
 #[cfg(test)]

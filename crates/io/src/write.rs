@@ -11,12 +11,12 @@
 //! `force` (compared by canonical path, and on Unix also by device and inode so a
 //! hard link is caught too).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::aiff::AiffWriter;
+use crate::atomic::TempFile;
 use crate::buffer::AudioBuffer;
 use crate::error::{Error, Result};
 use crate::flac::FlacWriter;
@@ -106,20 +106,18 @@ enum Sink {
 /// Streaming, atomic audio file writer.
 pub struct AudioWriter {
     dest: PathBuf,
-    temp: PathBuf,
+    /// The temporary file, renamed into place by `finish` (removed if dropped).
+    temp: TempFile,
     /// A second handle on the temp file, used to fsync after the encoder is finished.
     sync_handle: File,
     sink: Option<Sink>,
     spec: EncodeSpec,
     channels: usize,
-    force: bool,
     /// Reused per-channel integer scratch for the integer encoders.
     ints: Vec<Vec<i32>>,
     /// Tag chunks appended after the audio on `finish` (WAV/AIFF; empty if none).
     trailer: Vec<u8>,
 }
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn validate_spec(path: &Path, spec: EncodeSpec, sample_rate: u32, channels: usize) -> Result<()> {
     if channels == 0 {
@@ -181,22 +179,8 @@ impl AudioWriter {
             }
         };
         check_output(path, opts)?;
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::UnsupportedOutput(path.into(), "not a file name".into()))?;
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp_name = format!(".{}.tmp-{}-{n}", name.to_string_lossy(), std::process::id());
-        let temp = path.with_file_name(temp_name);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| Error::io(path, e))?;
-        let cleanup = |e: Error| {
-            let _ = std::fs::remove_file(&temp);
-            e
-        };
-        let sync_handle = file.try_clone().map_err(|e| cleanup(Error::io(path, e)))?;
+        let (temp, file) = TempFile::create(path, opts)?;
+        let sync_handle = file.try_clone().map_err(|e| Error::io(path, e))?;
         let out = BufWriter::with_capacity(1 << 16, file);
         let bits = spec.sample_format.bits();
         let enc_err = |e: std::io::Error| Error::Encode(path.into(), e.to_string());
@@ -214,15 +198,15 @@ impl AudioWriter {
                 };
                 hound::WavWriter::new(out, wav_spec)
                     .map(Sink::Wav)
-                    .map_err(|e| cleanup(Error::Encode(path.into(), e.to_string())))?
+                    .map_err(|e| Error::Encode(path.into(), e.to_string()))?
             }
             FileFormat::Aiff => AiffWriter::new(out, sample_rate, channels as u16, bits)
                 .map(Sink::Aiff)
-                .map_err(|e| cleanup(enc_err(e)))?,
+                .map_err(enc_err)?,
             FileFormat::Flac => {
                 FlacWriter::new(out, sample_rate, channels, usize::from(bits), &flac_blocks)
                     .map(|w| Sink::Flac(Box::new(w)))
-                    .map_err(|e| cleanup(enc_err(e)))?
+                    .map_err(enc_err)?
             }
         };
         Ok(Self {
@@ -232,7 +216,6 @@ impl AudioWriter {
             sink: Some(sink),
             spec,
             channels,
-            force: opts.force,
             ints: vec![Vec::new(); channels],
             trailer,
         })
@@ -300,31 +283,7 @@ impl AudioWriter {
             tags::append_chunks(&mut self.sync_handle, &self.trailer, big_endian)
                 .map_err(|e| enc(&e))?;
         }
-        self.sync_handle
-            .sync_all()
-            .map_err(|e| Error::io(&dest, e))?;
-        // The destination may have appeared while we were writing.
-        if !self.force && dest.exists() {
-            return Err(Error::AlreadyExists(dest.as_path().into()));
-        }
-        std::fs::rename(&self.temp, &dest).map_err(|e| Error::io(&dest, e))?;
-        // Make the rename itself durable (best effort: not every OS can fsync a directory).
-        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty())
-            && let Ok(dir) = File::open(parent)
-        {
-            let _ = dir.sync_all();
-        }
-        self.temp.clear();
-        Ok(())
-    }
-}
-
-impl Drop for AudioWriter {
-    fn drop(&mut self) {
-        // Not finished (or finish failed): remove the temporary file, leave the destination.
-        if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        self.temp.commit(self.sync_handle)
     }
 }
 
