@@ -4,8 +4,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mixmaster_dsp::dynamics::{
-    Compressor, CompressorParams, DeEsser, DeEsserParams, Gate, GateParams, Limiter,
-    LimiterParams, Multiband, MultibandParams,
+    Compressor, CompressorParams, DeEsser, DeEsserParams, Gate, GateParams, Limiter, LimiterParams,
+    Multiband, MultibandParams,
 };
 use mixmaster_dsp::filter::biquad::FilterType;
 use mixmaster_dsp::filter::{BandShape, Eq, EqBand, EqParams, LinearPhaseEq};
@@ -70,7 +70,12 @@ fn six_band_eq() -> EqParams {
             EqBand::new(BandShape::Biquad(FilterType::Peak), 350.0, 1.0, -2.0),
             EqBand::new(BandShape::Biquad(FilterType::Peak), 3000.0, 1.2, -1.5),
             EqBand::new(BandShape::Biquad(FilterType::Peak), 7000.0, 2.0, -1.0),
-            EqBand::new(BandShape::Biquad(FilterType::HighShelf), 10_000.0, 0.707, 1.0),
+            EqBand::new(
+                BandShape::Biquad(FilterType::HighShelf),
+                10_000.0,
+                0.707,
+                1.0,
+            ),
         ],
     }
 }
@@ -101,10 +106,22 @@ fn mastering_chain() -> Chain {
 
 fn processors(c: &mut Criterion) {
     bench_processor(c, "eq_6_band", Box::new(Eq::new(six_band_eq())));
-    bench_processor(c, "linear_phase_eq", Box::new(LinearPhaseEq::new(six_band_eq())));
-    bench_processor(c, "compressor", Box::new(Compressor::new(CompressorParams::default())));
+    bench_processor(
+        c,
+        "linear_phase_eq",
+        Box::new(LinearPhaseEq::new(six_band_eq())),
+    );
+    bench_processor(
+        c,
+        "compressor",
+        Box::new(Compressor::new(CompressorParams::default())),
+    );
     bench_processor(c, "gate", Box::new(Gate::new(GateParams::default())));
-    bench_processor(c, "deesser", Box::new(DeEsser::new(DeEsserParams::default())));
+    bench_processor(
+        c,
+        "deesser",
+        Box::new(DeEsser::new(DeEsserParams::default())),
+    );
     bench_processor(c, "multiband_4", Box::new(Multiband::new(four_band())));
     bench_processor(
         c,
@@ -114,12 +131,28 @@ fn processors(c: &mut Criterion) {
             ..LimiterParams::default()
         })),
     );
-    bench_processor(c, "saturator_8x", Box::new(Saturator::new(SaturatorParams::default())));
-    bench_processor(c, "width", Box::new(StereoWidth::new(WidthParams { width_pct: 120.0 })));
-    bench_processor(c, "mono_below", Box::new(MonoBelow::new(MonoBelowParams::default())));
+    bench_processor(
+        c,
+        "saturator_8x",
+        Box::new(Saturator::new(SaturatorParams::default())),
+    );
+    bench_processor(
+        c,
+        "width",
+        Box::new(StereoWidth::new(WidthParams { width_pct: 120.0 })),
+    );
+    bench_processor(
+        c,
+        "mono_below",
+        Box::new(MonoBelow::new(MonoBelowParams::default())),
+    );
     bench_processor(c, "delay", Box::new(Delay::new(DelayParams::default())));
     bench_processor(c, "reverb", Box::new(Reverb::new(ReverbParams::default())));
-    bench_processor(c, "dither_shaped", Box::new(Dither::new(DitherParams::default())));
+    bench_processor(
+        c,
+        "dither_shaped",
+        Box::new(Dither::new(DitherParams::default())),
+    );
     bench_processor(c, "mastering_chain", Box::new(mastering_chain()));
 }
 
