@@ -205,6 +205,10 @@ struct LookaheadGain {
     hold: SlidingMin,
     average_db: MovingAverage,
     prev_peak: f64,
+    /// Last held gain and its reduction in dB: the held value stays constant
+    /// for whole windows, so the logarithm is only taken when it changes.
+    last_held: f64,
+    last_held_db: f64,
 }
 
 impl LookaheadGain {
@@ -213,6 +217,8 @@ impl LookaheadGain {
             hold: SlidingMin::new(window),
             average_db: MovingAverage::new(window, 0.0),
             prev_peak: 0.0,
+            last_held: 1.0,
+            last_held_db: 0.0,
         }
     }
 
@@ -225,20 +231,32 @@ impl LookaheadGain {
         self.prev_peak = interval_peak;
         let required = if peak > ceiling { ceiling / peak } else { 1.0 };
         let held = self.hold.push(required);
-        if held < 1.0 { -gain_to_db(held) } else { 0.0 }
+        if held != self.last_held {
+            self.last_held = held;
+            self.last_held_db = if held < 1.0 { -gain_to_db(held) } else { 0.0 };
+        }
+        self.last_held_db
     }
 
     /// Average an envelope (dB ≥ the held reduction) into the output gain.
     #[inline]
     fn smooth(&mut self, env_db: f64) -> f64 {
         let avg = self.average_db.push(env_db);
-        if avg > 0.0 { db_to_gain(-avg) } else { 1.0 }
+        // exp(−avg·ln10/20) = 10^(−avg/20), a few times cheaper than powf;
+        // the two differ by an ulp, far inside the detection margins.
+        if avg > 0.0 {
+            (-avg * (std::f64::consts::LN_10 / 20.0)).exp()
+        } else {
+            1.0
+        }
     }
 
     fn reset(&mut self) {
         self.hold.clear();
         self.average_db.clear();
         self.prev_peak = 0.0;
+        self.last_held = 1.0;
+        self.last_held_db = 0.0;
     }
 }
 

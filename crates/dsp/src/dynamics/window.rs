@@ -33,21 +33,24 @@ impl SlidingMin {
     /// Push `v` and return the minimum of the last `window` values (fewer at start).
     #[inline]
     pub(crate) fn push(&mut self, v: f64) -> f64 {
+        // Ring indices wrap with a compare instead of `%`: an integer division
+        // per step was a measurable share of the limiter's per-sample cost.
         let cap = self.idx.len();
+        let wrap = |i: usize| if i >= cap { i - cap } else { i };
         while self.len > 0 {
-            let back = (self.head + self.len - 1) % cap;
+            let back = wrap(self.head + self.len - 1);
             if self.val[back] >= v {
                 self.len -= 1;
             } else {
                 break;
             }
         }
-        let slot = (self.head + self.len) % cap;
+        let slot = wrap(self.head + self.len);
         self.idx[slot] = self.count;
         self.val[slot] = v;
         self.len += 1;
         while self.idx[self.head] + self.window <= self.count {
-            self.head = (self.head + 1) % cap;
+            self.head = wrap(self.head + 1);
             self.len -= 1;
         }
         self.count += 1;
