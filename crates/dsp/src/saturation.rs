@@ -244,6 +244,9 @@ pub struct Saturator {
     mix: LinearSmoother,
     output: LinearSmoother,
     dc_coeff: f64,
+    /// Curve tables, built (once per process) at construction, never in
+    /// `process`, which must not allocate.
+    tables: &'static CurveTables,
 }
 
 impl Saturator {
@@ -257,6 +260,7 @@ impl Saturator {
             mix: LinearSmoother::new(1.0, 0),
             output: LinearSmoother::new(1.0, 0),
             dc_coeff: 0.0,
+            tables: CurveTables::get(),
         };
         s.prepare(&ProcessSpec::new(48_000.0, 2, 512));
         s
@@ -318,7 +322,7 @@ impl Processor for Saturator {
         let nch = channels.len().min(self.lanes.len());
         let mode = self.params.mode;
         let dry_len = self.round_trip() + 1;
-        let tables = CurveTables::get();
+        let tables = self.tables;
         let mut buf = [0.0f64; 8];
         for i in 0..frames {
             let drive = self.drive.next_value();
