@@ -321,26 +321,41 @@ impl Compressor {
             }
         }
         let link = (p.link_percent / 100.0).clamp(0.0, 1.0);
+        // Fully linked lanes that agree on their reduction stay in lock step:
+        // one lane's level (the loudest) and gain serve every channel.
+        let first = self.lanes.first().map_or(0.0, |l| l.reduction_db);
+        let shared =
+            nch > 1 && link >= 1.0 && self.lanes[..nch].iter().all(|l| l.reduction_db == first);
         if link > 0.0 && nch > 1 {
-            for i in 0..len {
-                let loudest = chunk.level[..nch]
-                    .iter()
-                    .fold(LEVEL_FLOOR_DB, |m, l| m.max(l[i]));
-                for l in &mut chunk.level[..nch] {
-                    l[i] += link * (loudest - l[i]);
+            let mut loudest = [LEVEL_FLOOR_DB; CHUNK];
+            for level in &chunk.level[..nch] {
+                for (m, &l) in loudest[..len].iter_mut().zip(level) {
+                    *m = m.max(l);
+                }
+            }
+            if shared {
+                chunk.level[0][..len].copy_from_slice(&loudest[..len]);
+            } else {
+                for level in &mut chunk.level[..nch] {
+                    for (l, &m) in level[..len].iter_mut().zip(&loudest) {
+                        *l += link * (m - *l);
+                    }
                 }
             }
         }
+        let active = if shared { 1 } else { nch };
         // Threshold and makeup per frame (they ramp after a change).
-        let mut threshold = [0.0f64; CHUNK];
-        let mut makeup = [0.0f64; CHUNK];
-        for (t, m) in threshold[..len].iter_mut().zip(&mut makeup[..len]) {
-            *t = self.threshold.next_value();
-            *m = self.makeup.next_value();
+        let mut threshold = [self.threshold.value(); CHUNK];
+        let mut makeup = [self.makeup.value(); CHUNK];
+        if self.threshold.is_ramping() || self.makeup.is_ramping() {
+            for (t, m) in threshold[..len].iter_mut().zip(&mut makeup[..len]) {
+                *t = self.threshold.next_value();
+                *m = self.makeup.next_value();
+            }
         }
         // Static curve: each level becomes its target reduction, in place.
         let curve = StaticCurve::new(p.ratio, p.knee_db);
-        for level in &mut chunk.level[..nch] {
+        for level in &mut chunk.level[..active] {
             for (l, &t) in level[..len].iter_mut().zip(&threshold) {
                 *l = curve.reduction_db(*l - t);
             }
@@ -348,8 +363,8 @@ impl Compressor {
         // Smoothing, the only recursion: two channels side by side so their
         // dependency chains overlap. Targets become smoothed reductions.
         let (attack, release) = (self.coeff_attack, self.coeff_release);
-        let mut lanes = self.lanes[..nch].chunks_mut(2);
-        for (lanes, levels) in lanes.by_ref().zip(chunk.level[..nch].chunks_mut(2)) {
+        let mut lanes = self.lanes[..active].chunks_mut(2);
+        for (lanes, levels) in lanes.by_ref().zip(chunk.level[..active].chunks_mut(2)) {
             match (lanes, levels) {
                 ([la, lb], [a, b]) => {
                     let mut r = [la.reduction_db, lb.reduction_db];
@@ -368,24 +383,32 @@ impl Compressor {
                 _ => {}
             }
         }
+        if shared {
+            let r = self.lanes[0].reduction_db;
+            self.lanes[1..nch]
+                .iter_mut()
+                .for_each(|l| l.reduction_db = r);
+        }
         // Gains, applied to the (delayed) audio.
         let ring = self.lookahead + 1;
         let mut max_red: f64 = 0.0;
         let mut last_red: f64 = 0.0;
         let gains = &mut chunk.gain;
-        for ((lane, red), audio) in self
+        for (ch, (lane, audio)) in self
             .lanes
             .iter_mut()
-            .zip(&chunk.level)
             .zip(channels.iter_mut())
             .take(nch)
+            .enumerate()
         {
-            let red = &red[..len];
-            max_red = red.iter().fold(max_red, |m, &r| m.max(r));
-            last_red = last_red.max(lane.reduction_db);
-            for ((g, &r), &m) in gains[..len].iter_mut().zip(red).zip(&makeup) {
-                *g = fast_db::db_to_gain(-r) * m;
+            if ch < active {
+                let red = &chunk.level[ch][..len];
+                max_red = red.iter().fold(max_red, |m, &r| m.max(r));
+                for ((g, &r), &m) in gains[..len].iter_mut().zip(red).zip(&makeup) {
+                    *g = fast_db::db_to_gain(-r) * m;
+                }
             }
+            last_red = last_red.max(lane.reduction_db);
             let audio = &mut audio[start..start + len];
             if self.lookahead > 0 {
                 let mut pos = self.delay_pos;
