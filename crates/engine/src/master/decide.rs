@@ -9,7 +9,7 @@
 
 use mixmaster_analysis::Analysis;
 
-use super::feedback::neutral_curve_db;
+use super::feedback::{BUMP_DB, BUMPS, RelativeSpectrum};
 use super::plan::*;
 use super::targets::{Medium, Target};
 
@@ -59,93 +59,6 @@ const CORRECTIVE_LIMIT_DB: f64 = 4.0;
 /// Deviations smaller than this are left alone, dB (below a just-noticeable change).
 const DEADBAND_DB: f64 = 0.5;
 
-/// The mix's third-octave spectrum relative to its own 500 Hz–2 kHz mean, per band centre.
-fn normalised_spectrum(a: &Analysis) -> Vec<(f64, f64)> {
-    let bands: Vec<(f64, f64)> = a
-        .third_octave_dbfs
-        .iter()
-        .filter_map(|b| b.level_db.map(|l| (b.center_hz, l)))
-        .collect();
-    let mid: Vec<f64> = bands
-        .iter()
-        .filter(|(f, _)| (500.0..=2000.0).contains(f))
-        .map(|(_, l)| *l)
-        .collect();
-    if mid.is_empty() {
-        return Vec::new();
-    }
-    let mean = mid.iter().sum::<f64>() / mid.len() as f64;
-    bands.into_iter().map(|(f, l)| (f, l - mean)).collect()
-}
-
-/// The target curve, normalised the same way as [`normalised_spectrum`].
-fn normalised_curve(centres: &[f64], curve: &dyn Fn(f64) -> f64) -> Vec<f64> {
-    let mid: Vec<f64> = centres
-        .iter()
-        .filter(|f| (500.0..=2000.0).contains(*f))
-        .map(|&f| curve(f))
-        .collect();
-    let mean = if mid.is_empty() {
-        0.0
-    } else {
-        mid.iter().sum::<f64>() / mid.len() as f64
-    };
-    centres.iter().map(|&f| curve(f) - mean).collect()
-}
-
-/// Per band: how far the mix sits above (+) or below (−) the target, dB.
-struct Deviation {
-    bands: Vec<(f64, f64)>,
-}
-
-impl Deviation {
-    fn new(mix: &Analysis, reference: Option<&Analysis>) -> Self {
-        let spectrum = normalised_spectrum(mix);
-        let centres: Vec<f64> = spectrum.iter().map(|(f, _)| *f).collect();
-        let target: Vec<f64> = match reference {
-            Some(r) => {
-                let rs = normalised_spectrum(r);
-                centres
-                    .iter()
-                    .map(|f| {
-                        rs.iter()
-                            .find(|(rf, _)| (rf - f).abs() < 0.01 * f)
-                            .map_or(0.0, |(_, l)| *l)
-                    })
-                    .collect()
-            }
-            None => normalised_curve(&centres, &neutral_curve_db),
-        };
-        Self {
-            bands: spectrum
-                .iter()
-                .zip(target)
-                .map(|((f, l), t)| (*f, l - t))
-                .collect(),
-        }
-    }
-
-    /// Mean deviation over bands centred in `lo..=hi` Hz, if any band is there.
-    fn mean(&self, lo: f64, hi: f64) -> Option<f64> {
-        let v: Vec<f64> = self
-            .bands
-            .iter()
-            .filter(|(f, _)| (lo..=hi).contains(f))
-            .map(|(_, d)| *d)
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    }
-
-    /// The band in `lo..=hi` that deviates most upward: (centre Hz, deviation dB).
-    fn peak(&self, lo: f64, hi: f64) -> Option<(f64, f64)> {
-        self.bands
-            .iter()
-            .filter(|(f, _)| (lo..=hi).contains(f))
-            .copied()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-    }
-}
-
 fn bell(freq_hz: f64, q: f64, gain_db: f64) -> EqBandSettings {
     EqBandSettings {
         kind: BandKind::Bell,
@@ -155,32 +68,31 @@ fn bell(freq_hz: f64, q: f64, gain_db: f64) -> EqBandSettings {
     }
 }
 
-/// Corrective cuts: a bump in one region that stands clearly above the target.
-fn corrective_eq(dev: &Deviation) -> Stage<Vec<EqBandSettings>> {
-    // (name, region, Q, threshold dB): mud, harshness and sibilance regions.
-    const REGIONS: [(&str, f64, f64, f64, f64); 3] = [
-        ("mud", 200.0, 500.0, 1.0, 2.0),
-        ("harshness", 2000.0, 5000.0, 1.2, 2.0),
-        ("sibilance", 5000.0, 10_000.0, 2.0, 3.0),
-    ];
+/// Corrective cuts: the same bumps the mix feedback flags (one-octave-smoothed
+/// excess over the target above [`BUMP_DB`]), cut part of the way in the master.
+fn corrective_eq(dev: &RelativeSpectrum) -> Stage<Vec<EqBandSettings>> {
     let mut bands = Vec::new();
     let mut why = Vec::new();
-    for (name, lo, hi, q, threshold) in REGIONS {
-        let (Some(mean), Some((freq, peak))) = (dev.mean(lo, hi), dev.peak(lo, hi)) else {
+    for bump in &BUMPS {
+        let Some((freq, excess)) = dev.max_bump(bump.lo, bump.hi) else {
             continue;
         };
-        if mean > threshold {
-            let cut = -(mean * TONAL_STRENGTH).min(CORRECTIVE_LIMIT_DB);
-            bands.push(bell(freq, q, cut));
+        if excess > BUMP_DB.0 {
+            let cut = -(excess * TONAL_STRENGTH).min(CORRECTIVE_LIMIT_DB);
+            bands.push(bell(freq, 1.0, cut));
             why.push(format!(
-                "{name}: {lo:.0}-{hi:.0} Hz sits {mean:+.1} dB above the target (peak {peak:+.1} dB at {freq:.0} Hz, threshold {threshold:.1} dB): cut {cut:.1} dB at {freq:.0} Hz, Q {q}"
+                "{}: {excess:+.1} dB over the target around {freq:.0} Hz (threshold {:+.0} dB): cut {:.1} dB at {freq:.0} Hz, Q 1 — better fixed in the mix, see the mix feedback",
+                bump.code, BUMP_DB.0, -cut
             ));
         }
     }
     if bands.is_empty() {
         Stage::off(
             Vec::new(),
-            "no region stands out from the target curve by more than its threshold (mud 2 dB, harshness 2 dB, sibilance 3 dB)",
+            format!(
+                "no mud, harshness or sibilance bump over {:+.0} dB against the target",
+                BUMP_DB.0
+            ),
         )
     } else {
         Stage {
@@ -192,7 +104,7 @@ fn corrective_eq(dev: &Deviation) -> Stage<Vec<EqBandSettings>> {
 }
 
 /// Broad shelves toward the target tonal balance.
-fn tonal_eq(dev: &Deviation, target: &Target, matching: bool) -> Stage<Vec<EqBandSettings>> {
+fn tonal_eq(dev: &RelativeSpectrum, target: &Target, matching: bool) -> Stage<Vec<EqBandSettings>> {
     let strength = if matching {
         REFERENCE_STRENGTH
     } else {
@@ -241,7 +153,7 @@ fn tonal_eq(dev: &Deviation, target: &Target, matching: bool) -> Stage<Vec<EqBan
     }
 }
 
-fn subsonic(dev: &Deviation, target: &Target) -> Stage<HighPassSettings> {
+fn subsonic(dev: &RelativeSpectrum, target: &Target) -> Stage<HighPassSettings> {
     let sub = dev.mean(20.0, 31.5);
     let (freq_hz, order, reason) = match (target.medium, sub) {
         (Medium::Vinyl, _) => (
@@ -475,7 +387,9 @@ pub fn plan(
     target: &Target,
     options: &PlanOptions,
 ) -> MasterPlan {
-    let dev = Deviation::new(mix, reference);
+    let dev = RelativeSpectrum::against(mix, reference)
+        .or_else(|| RelativeSpectrum::of(mix))
+        .unwrap_or_else(RelativeSpectrum::flat);
     let (trim, fades) = trim_and_fades(mix, options);
     MasterPlan {
         version: PLAN_VERSION,

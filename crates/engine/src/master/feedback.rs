@@ -433,7 +433,7 @@ fn silence(a: &Analysis, out: &mut Vec<Finding>) {
 /// 100 Hz–10 kHz rather than the mean of a fixed region (e.g. 500 Hz–2 kHz):
 /// a bump a few bands wide cannot move a median of 21 bands, whereas the skirts
 /// of a low-mid bell reach well into 500 Hz–2 kHz and would hide part of it.
-struct RelativeSpectrum {
+pub(crate) struct RelativeSpectrum {
     /// (centre Hz, mix minus reference after removing the offset, dB), low to high.
     deviation: Vec<(f64, f64)>,
 }
@@ -448,7 +448,30 @@ const EMPTY_BAND_DB: f64 = -120.0;
 impl RelativeSpectrum {
     /// `None` when half or more of the offset region is empty (silence, a
     /// band-limited test tone): then the shape cannot be judged.
-    fn of(a: &Analysis) -> Option<Self> {
+    pub(crate) fn of(a: &Analysis) -> Option<Self> {
+        Self::against(a, None)
+    }
+
+    /// No spectral information: every region reads as unknown.
+    pub(crate) fn flat() -> Self {
+        Self {
+            deviation: Vec::new(),
+        }
+    }
+
+    /// The mix against a reference track's spectrum (mastering's reference
+    /// matching) instead of the neutral curve; bands the reference lacks count
+    /// as neutral.
+    pub(crate) fn against(a: &Analysis, reference: Option<&Analysis>) -> Option<Self> {
+        let curve = |f: f64| match reference {
+            Some(r) => r
+                .third_octave_dbfs
+                .iter()
+                .find(|b| (b.center_hz - f).abs() < 0.01 * f)
+                .and_then(|b| b.level_db)
+                .unwrap_or_else(|| neutral_curve_db(f)),
+            None => neutral_curve_db(f),
+        };
         let nyquist = f64::from(a.sample_rate) / 2.0;
         // Keep bands that lie wholly below Nyquist (upper edge = centre · 2^(1/6)).
         let mut deviation: Vec<(f64, f64)> = a
@@ -457,7 +480,7 @@ impl RelativeSpectrum {
             .filter(|b| b.center_hz * 2f64.powf(1.0 / 6.0) <= nyquist)
             .map(|b| {
                 let level = b.level_db.unwrap_or(f64::NEG_INFINITY);
-                (b.center_hz, level - neutral_curve_db(b.center_hz))
+                (b.center_hz, level - curve(b.center_hz))
             })
             .collect();
         let in_region = |f: f64| (OFFSET_REGION_HZ.0..=OFFSET_REGION_HZ.1).contains(&f);
@@ -502,7 +525,7 @@ impl RelativeSpectrum {
     }
 
     /// Largest smoothed deviation among bands centred in `lo..=hi` Hz.
-    fn max_bump(&self, lo: f64, hi: f64) -> Option<(f64, f64)> {
+    pub(crate) fn max_bump(&self, lo: f64, hi: f64) -> Option<(f64, f64)> {
         self.smoothed()
             .into_iter()
             .filter(|(f, _)| (lo..=hi).contains(f))
@@ -510,7 +533,7 @@ impl RelativeSpectrum {
     }
 
     /// Mean deviation of the bands centred in `lo..=hi` Hz.
-    fn mean(&self, lo: f64, hi: f64) -> Option<f64> {
+    pub(crate) fn mean(&self, lo: f64, hi: f64) -> Option<f64> {
         let v: Vec<f64> = self
             .deviation
             .iter()
@@ -533,19 +556,20 @@ impl RelativeSpectrum {
 }
 
 /// A tonal bump check: (code, region Hz, what it sounds like, what to do).
-struct Bump {
-    code: &'static str,
-    lo: f64,
-    hi: f64,
+pub(crate) struct Bump {
+    pub(crate) code: &'static str,
+    pub(crate) lo: f64,
+    pub(crate) hi: f64,
     advice: &'static str,
 }
 
 /// One-octave-smoothed excess over neutral that raises a warning / a problem (dB).
 /// Commercial masters scatter about ±3 dB around the average curve, so a
 /// finding needs more than that.
-const BUMP_DB: (f64, f64) = (4.0, 8.0);
+pub(crate) const BUMP_DB: (f64, f64) = (4.0, 8.0);
 
-const BUMPS: [Bump; 3] = [
+/// The regions checked for bumps; the mastering planner cuts the same ones.
+pub(crate) const BUMPS: [Bump; 3] = [
     Bump {
         code: code::MUD,
         lo: 200.0,
