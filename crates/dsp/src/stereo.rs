@@ -85,7 +85,7 @@ pub struct PanParams {
 #[derive(Debug, Clone)]
 pub struct Panner {
     params: PanParams,
-    gains: Vec<(LinearSmoother, LinearSmoother)>,
+    gains: PairGains,
 }
 
 impl Panner {
@@ -93,41 +93,55 @@ impl Panner {
     pub fn new(params: PanParams) -> Self {
         Self {
             params,
-            gains: Vec::new(),
+            gains: PairGains::default(),
         }
     }
 
     /// Change the position or law (ramped).
     pub fn set_params(&mut self, params: PanParams) {
         self.params = params;
-        let (gl, gr) = pan_gains(params.pan_pct / 100.0, params.law);
-        for (l, r) in &mut self.gains {
-            l.set_target(gl);
-            r.set_target(gr);
-        }
+        self.gains.set_target(self.target());
+    }
+
+    fn target(&self) -> (f64, f64) {
+        pan_gains(self.params.pan_pct / 100.0, self.params.law)
     }
 }
 
 impl Processor for Panner {
     fn prepare(&mut self, spec: &ProcessSpec) {
+        self.gains.prepare(spec, self.target());
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        // The pair's first channel is the mono source for both outputs.
+        self.gains.apply(channels, true);
+    }
+
+    fn reset(&mut self) {
+        self.gains.reset();
+    }
+}
+
+/// One ramped (left, right) gain pair per channel pair: the shared machinery
+/// of [`Panner`] and [`Balance`].
+#[derive(Debug, Clone, Default)]
+struct PairGains {
+    gains: Vec<(LinearSmoother, LinearSmoother)>,
+}
+
+impl PairGains {
+    fn prepare(&mut self, spec: &ProcessSpec, (gl, gr): (f64, f64)) {
         let ramp = ms_to_samples(RAMP_MS, spec.sample_rate);
-        let (gl, gr) = pan_gains(self.params.pan_pct / 100.0, self.params.law);
         self.gains =
             vec![(LinearSmoother::new(gl, ramp), LinearSmoother::new(gr, ramp)); spec.channels / 2];
     }
 
-    fn process(&mut self, channels: &mut [&mut [f32]]) {
-        let gains = &mut self.gains;
-        for_pairs(channels, |i, l, r| {
-            let Some((gl, gr)) = gains.get_mut(i) else {
-                return;
-            };
-            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                let x = f64::from(*a);
-                *a = (x * gl.next_value()) as f32;
-                *b = (x * gr.next_value()) as f32;
-            }
-        });
+    fn set_target(&mut self, (gl, gr): (f64, f64)) {
+        for (l, r) in &mut self.gains {
+            l.set_target(gl);
+            r.set_target(gr);
+        }
     }
 
     fn reset(&mut self) {
@@ -135,6 +149,23 @@ impl Processor for Panner {
             l.set_immediate(l.target());
             r.set_immediate(r.target());
         }
+    }
+
+    /// Scales each pair by its gains; with `mono_source` both outputs take the
+    /// left input (panning), otherwise each side its own (balance).
+    fn apply(&mut self, channels: &mut [&mut [f32]], mono_source: bool) {
+        let gains = &mut self.gains;
+        for_pairs(channels, |i, l, r| {
+            let Some((gl, gr)) = gains.get_mut(i) else {
+                return;
+            };
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                let x = f64::from(*a);
+                let y = if mono_source { x } else { f64::from(*b) };
+                *a = (x * gl.next_value()) as f32;
+                *b = (y * gr.next_value()) as f32;
+            }
+        });
     }
 }
 
@@ -153,7 +184,7 @@ pub struct BalanceParams {
 #[derive(Debug, Clone)]
 pub struct Balance {
     params: BalanceParams,
-    gains: Vec<(LinearSmoother, LinearSmoother)>,
+    gains: PairGains,
 }
 
 /// Balance gains for `balance` in −1…+1: the law's pan gains divided by its
@@ -170,47 +201,32 @@ impl Balance {
     pub fn new(params: BalanceParams) -> Self {
         Self {
             params,
-            gains: Vec::new(),
+            gains: PairGains::default(),
         }
     }
 
     /// Change the balance (ramped).
     pub fn set_params(&mut self, params: BalanceParams) {
         self.params = params;
-        let (gl, gr) = balance_gains(params.balance_pct / 100.0, params.law);
-        for (l, r) in &mut self.gains {
-            l.set_target(gl);
-            r.set_target(gr);
-        }
+        self.gains.set_target(self.target());
+    }
+
+    fn target(&self) -> (f64, f64) {
+        balance_gains(self.params.balance_pct / 100.0, self.params.law)
     }
 }
 
 impl Processor for Balance {
     fn prepare(&mut self, spec: &ProcessSpec) {
-        let ramp = ms_to_samples(RAMP_MS, spec.sample_rate);
-        let (gl, gr) = balance_gains(self.params.balance_pct / 100.0, self.params.law);
-        self.gains =
-            vec![(LinearSmoother::new(gl, ramp), LinearSmoother::new(gr, ramp)); spec.channels / 2];
+        self.gains.prepare(spec, self.target());
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
-        let gains = &mut self.gains;
-        for_pairs(channels, |i, l, r| {
-            let Some((gl, gr)) = gains.get_mut(i) else {
-                return;
-            };
-            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                *a = (f64::from(*a) * gl.next_value()) as f32;
-                *b = (f64::from(*b) * gr.next_value()) as f32;
-            }
-        });
+        self.gains.apply(channels, false);
     }
 
     fn reset(&mut self) {
-        for (l, r) in &mut self.gains {
-            l.set_immediate(l.target());
-            r.set_immediate(r.target());
-        }
+        self.gains.reset();
     }
 }
 
