@@ -12,14 +12,8 @@ RUNS=${RUNS:-5}
 WORK=${WORK:-/tmp/mixmaster-bench}
 mkdir -p "$WORK"
 
-need=()
-command -v ffmpeg >/dev/null || need+=(ffmpeg)
-[ -x /usr/bin/time ] || need+=(time)
-command -v bc >/dev/null || need+=(bc)
-if ((${#need[@]})); then
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+source bench/lib.sh
+bench_require_tools
 
 cargo build --release -q -p mixmaster-cli
 BIN=target/release/mixmaster
@@ -38,18 +32,6 @@ echo "source: $src"
 ffmpeg -v error -y -stream_loop -1 -i "$src" -t 240 -ac 2 -ar 44100 -c:a pcm_s24le "$WORK/4min.wav"
 ffmpeg -v error -y -stream_loop -1 -i "$src" -t 2400 -ac 2 -ar 44100 -c:a pcm_s24le "$WORK/40min.wav"
 
-# median of RUNS wall-clock timings of a command (seconds)
-median_time() {
-  local times=()
-  for _ in $(seq "$RUNS"); do
-    local t0 t1
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-# peak resident memory of one run, MiB
-peak_rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.1f", $1/1024}'; }
 
 ffmpeg_meter() { ffmpeg -hide_banner -nostats -i "$1" -af ebur128=peak=true -f null - 2>&1; }
 

@@ -16,14 +16,8 @@ RUNS=${RUNS:-3}
 WORK=${WORK:-/tmp/mixmaster-bench}
 mkdir -p "$WORK"
 
-need=()
-command -v ffmpeg >/dev/null || need+=(ffmpeg)
-[ -x /usr/bin/time ] || need+=(time)
-command -v bc >/dev/null || need+=(bc)
-if ((${#need[@]})); then
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+source bench/lib.sh
+bench_require_tools
 cargo build --release -q -p mixmaster-cli
 BIN=target/release/mixmaster
 
@@ -37,16 +31,6 @@ MIX="$WORK/mix203.wav"
 ffmpeg -v error -y -stream_loop -1 -i "$src" -t 203 -ac 2 -ar 44100 -c:a pcm_s24le "$MIX"
 echo "mix: $src looped to 203 s -> $MIX"
 
-median_time() {
-  local times=()
-  for _ in $(seq "$RUNS"); do
-    local t0 t1
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-peak_rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.0f", $1/1024}'; }
 meter() {
   ffmpeg -hide_banner -nostats -i "$1" -af ebur128=peak=true -f null - 2>&1 |
     awk '/Integrated loudness:/{f=1} f && /I:/{i=$2} /True peak:/{g=1} g && /Peak:/{p=$2} END {print i, p}'
