@@ -26,7 +26,7 @@ use mp3lame_encoder::{Bitrate, Builder, DualPcm, Encoder, FlushGap, Mode, MonoPc
 use crate::atomic::TempFile;
 use crate::error::{Error, Result};
 use crate::tags::{Tags, id3v2_bytes};
-use crate::write::{WriteOptions, check_output};
+use crate::write::{WriteOptions, check_block, check_output};
 
 /// MPEG-1 Layer III sample rates (Hz).
 const MPEG1_RATES: [u32; 3] = [32_000, 44_100, 48_000];
@@ -194,15 +194,7 @@ impl Mp3Writer {
     /// ±1.0. Samples beyond ±1.0 are clipped and NaN becomes 0 (an MP3 decoder's
     /// output clips at full scale anyway; keeping peaks below it is the limiter's job).
     pub fn write_block(&mut self, block: &[&[f32]]) -> Result<()> {
-        let frames = block.first().map_or(0, |c| c.len());
-        if block.len() != self.channels || block.iter().any(|c| c.len() != frames) {
-            let lens: Vec<usize> = block.iter().map(|c| c.len()).collect();
-            return Err(Error::ChannelMismatch {
-                path: self.dest.as_path().into(),
-                expected: self.channels,
-                got: format!("{} channels with lengths {lens:?}", block.len()),
-            });
-        }
+        let frames = check_block(&self.dest, self.channels, block)?;
         let mut start = 0;
         while start < frames {
             let end = (start + CHUNK).min(frames);

@@ -224,15 +224,7 @@ impl AudioWriter {
     /// Appends one block: one slice per channel, all the same length, full scale ±1.0.
     /// Integer formats round to nearest and clamp; Float32 is written as-is.
     pub fn write_block(&mut self, block: &[&[f32]]) -> Result<()> {
-        let frames = block.first().map_or(0, |c| c.len());
-        if block.len() != self.channels || block.iter().any(|c| c.len() != frames) {
-            let lens: Vec<usize> = block.iter().map(|c| c.len()).collect();
-            return Err(Error::ChannelMismatch {
-                path: self.dest.as_path().into(),
-                expected: self.channels,
-                got: format!("{} channels with lengths {lens:?}", block.len()),
-            });
-        }
+        let frames = check_block(&self.dest, self.channels, block)?;
         let bits = self.spec.sample_format.bits();
         let dest = self.dest.as_path();
         let enc = |e: &dyn std::fmt::Display| Error::Encode(dest.into(), e.to_string());
@@ -285,6 +277,20 @@ impl AudioWriter {
         }
         self.temp.commit(self.sync_handle)
     }
+}
+
+/// Checks that `block` has `channels` slices of equal length; returns the length.
+pub(crate) fn check_block(dest: &Path, channels: usize, block: &[&[f32]]) -> Result<usize> {
+    let frames = block.first().map_or(0, |c| c.len());
+    if block.len() != channels || block.iter().any(|c| c.len() != frames) {
+        let lens: Vec<usize> = block.iter().map(|c| c.len()).collect();
+        return Err(Error::ChannelMismatch {
+            path: dest.into(),
+            expected: channels,
+            got: format!("{} channels with lengths {lens:?}", block.len()),
+        });
+    }
+    Ok(frames)
 }
 
 /// Writes a whole buffer atomically (built on [`AudioWriter`]).
