@@ -307,6 +307,9 @@ pub struct BandSpec {
     pub q: f64,
     /// Cut slope, dB/octave, a multiple of 6 (cuts only).
     pub slope_db_oct: f64,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl Default for BandSpec {
@@ -317,6 +320,7 @@ impl Default for BandSpec {
             gain_db: 0.0,
             q: std::f64::consts::FRAC_1_SQRT_2,
             slope_db_oct: 12.0,
+            why: String::new(),
         }
     }
 }
@@ -380,6 +384,9 @@ pub struct CompressorSpec {
     pub link_pct: f64,
     pub detection: DetectionSpec,
     pub sidechain_hpf_hz: f64,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl Default for CompressorSpec {
@@ -396,6 +403,7 @@ impl Default for CompressorSpec {
             link_pct: d.link_percent,
             detection: DetectionSpec::Peak,
             sidechain_hpf_hz: d.sidechain_hpf_hz,
+            why: String::new(),
         }
     }
 }
@@ -412,6 +420,9 @@ pub struct GateSpec {
     pub hold_ms: f64,
     pub release_ms: f64,
     pub hysteresis_db: f64,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl Default for GateSpec {
@@ -425,6 +436,7 @@ impl Default for GateSpec {
             hold_ms: d.hold_ms,
             release_ms: d.release_ms,
             hysteresis_db: d.hysteresis_db,
+            why: String::new(),
         }
     }
 }
@@ -437,6 +449,9 @@ pub struct DeEsserSpec {
     pub frequency_hz: f64,
     pub threshold_db: f64,
     pub ratio: f64,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl Default for DeEsserSpec {
@@ -446,6 +461,7 @@ impl Default for DeEsserSpec {
             frequency_hz: d.frequency_hz,
             threshold_db: d.threshold_db,
             ratio: d.ratio,
+            why: String::new(),
         }
     }
 }
@@ -544,6 +560,9 @@ pub struct DelaySpec {
     pub ping_pong: bool,
     /// Wet share; 100 on a return bus.
     pub mix_pct: f64,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl Default for DelaySpec {
@@ -557,6 +576,7 @@ impl Default for DelaySpec {
             high_cut_hz: d.high_cut_hz,
             ping_pong: d.ping_pong,
             mix_pct: d.mix_pct,
+            why: String::new(),
         }
     }
 }
@@ -590,6 +610,9 @@ pub struct ReverbSpec {
     pub width_pct: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mix_pct: Option<f64>,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl ReverbSpec {
@@ -616,4 +639,7 @@ impl ReverbSpec {
 pub struct GainSpec {
     /// Level change, dB.
     pub gain_db: f64,
+    /// Why this was chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }

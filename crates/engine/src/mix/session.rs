@@ -214,6 +214,9 @@ pub struct Send {
     /// are after the inserts and the pan.
     #[serde(default)]
     pub pre_fader: bool,
+    /// Why these settings were chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 fn master_name() -> String {
@@ -284,6 +287,9 @@ pub struct Track {
     /// Breakpoint automation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub automation: Vec<Automation>,
+    /// Why these settings were chosen (written by `automix`; free text, ignored by the renderer).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 impl Track {
@@ -305,6 +311,7 @@ impl Track {
             sends: Vec::new(),
             output: master_name(),
             automation: Vec::new(),
+            why: String::new(),
         }
     }
 
