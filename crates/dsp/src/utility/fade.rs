@@ -137,8 +137,27 @@ impl Processor for Fade {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
+        let (first, last) = (self.position, self.position + frames as u64);
+        self.position = last;
+        // Outside the fade the gain is constant: unity before a fade-out and
+        // after a fade-in (the whole song, usually) costs nothing, silence
+        // is a fill. Only blocks overlapping the ramp evaluate the curve.
+        let ramp_end = self.start + self.length;
+        let before = (last as f64) <= self.start;
+        let after = first as f64 >= ramp_end && self.length > 0.0
+            || self.length == 0.0 && first as f64 >= self.start;
+        match (self.params.direction, before, after) {
+            (FadeDirection::In, false, true) | (FadeDirection::Out, true, false) => return,
+            (FadeDirection::In, true, false) | (FadeDirection::Out, false, true) => {
+                for ch in channels.iter_mut() {
+                    ch.fill(0.0);
+                }
+                return;
+            }
+            _ => {}
+        }
         for i in 0..frames {
-            let g = self.gain_at(self.position + i as u64);
+            let g = self.gain_at(first + i as u64);
             if g == 1.0 {
                 continue;
             }
@@ -146,7 +165,6 @@ impl Processor for Fade {
                 ch[i] = (f64::from(ch[i]) * g) as f32;
             }
         }
-        self.position += frames as u64;
     }
 
     fn reset(&mut self) {
