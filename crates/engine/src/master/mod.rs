@@ -233,7 +233,7 @@ fn preview_path(out: &Path) -> PathBuf {
 }
 
 /// Identity of everything before the limiter (plans that agree share one render).
-fn pre_limiter_key(plan: &MasterPlan) -> String {
+pub(crate) fn pre_limiter_key(plan: &MasterPlan) -> String {
     serde_json::to_string(&(
         &plan.trim,
         &plan.subsonic,
