@@ -1,0 +1,23 @@
+//! # mixmaster-report
+//!
+//! One self-contained HTML page per job: inline CSS and inline SVG plots, no
+//! scripts, no network, so the file can be mailed, archived or embedded by the
+//! web app and still read the same in ten years. The page is well-formed XML
+//! (XHTML syntax inside an HTML5 document), which keeps it parseable by any
+//! tool and lets the tests check it strictly.
+//!
+//! - [`master_html`]: a mastering job — before/after figures, plots, the plan
+//!   with every reason, platform penalties, mix feedback, delivery notes;
+//! - [`analysis_html`]: one or more analysed files;
+//! - [`mix_html`]: a mix render.
+
+mod page;
+mod tables;
+
+mod analysis;
+mod master;
+mod mix;
+
+pub use analysis::analysis_html;
+pub use master::master_html;
+pub use mix::mix_html;
