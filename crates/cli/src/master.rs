@@ -347,7 +347,7 @@ fn text_report(r: &MasterReport) -> String {
         }
         let _ = writeln!(s, "  Plan:");
         let p = &d.plan;
-        let stages: [(&str, bool, &Vec<String>); 10] = [
+        let stages: [(&str, bool, &Vec<String>); 11] = [
             ("trim", p.trim.enabled, &p.trim.why),
             ("fades", p.fades.enabled, &p.fades.why),
             ("subsonic", p.subsonic.enabled, &p.subsonic.why),
@@ -357,6 +357,7 @@ fn text_report(r: &MasterReport) -> String {
                 &p.corrective_eq.why,
             ),
             ("tonal EQ", p.tonal_eq.enabled, &p.tonal_eq.why),
+            ("de-esser", p.deesser.enabled, &p.deesser.why),
             ("glue", p.glue.enabled, &p.glue.why),
             ("multiband", p.multiband.enabled, &p.multiband.why),
             ("stereo", p.stereo.enabled, &p.stereo.why),

@@ -3,7 +3,8 @@
 //! its own types, so this module is a plain translation with no decisions.
 
 use mixmaster_dsp::dynamics::{
-    Compressor, CompressorParams, Detection, Limiter, LimiterParams, Multiband, MultibandParams,
+    Compressor, CompressorParams, DeEsser, DeEsserParams, Detection, Limiter, LimiterParams,
+    Multiband, MultibandParams,
 };
 use mixmaster_dsp::filter::biquad::FilterType;
 use mixmaster_dsp::filter::{BandShape, Eq, EqBand, EqParams};
@@ -67,6 +68,14 @@ pub fn pre_limiter_chain(plan: &MasterPlan) -> Chain {
                 bands: stage.settings.iter().map(eq_band).collect(),
             })));
         }
+    }
+    if plan.deesser.enabled {
+        let d = &plan.deesser.settings;
+        chain.push(Box::new(DeEsser::new(DeEsserParams {
+            frequency_hz: d.freq_hz,
+            threshold_db: d.threshold_db,
+            ratio: d.ratio,
+        })));
     }
     if plan.glue.enabled {
         chain.push(Box::new(Compressor::new(compressor_params(

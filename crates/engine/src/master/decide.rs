@@ -146,12 +146,27 @@ fn tonal_eq(dev: &RelativeSpectrum, target: &Target, matching: bool) -> Stage<Ve
             ));
         }
     }
+    if target.medium == Medium::Vinyl {
+        bands.push(EqBandSettings {
+            kind: BandKind::LowPass,
+            freq_hz: VINYL_LOW_PASS_HZ,
+            q: std::f64::consts::FRAC_1_SQRT_2,
+            gain_db: 0.0,
+        });
+        why.push(format!(
+            "vinyl: extreme top end tamed, low-pass at {:.0} kHz (12 dB/oct, -0.4 dB at 10 kHz): ultrasonic and top-octave energy heats the cutter head and distorts in the inner grooves",
+            VINYL_LOW_PASS_HZ / 1000.0
+        ));
+    }
     Stage {
         enabled: !bands.is_empty(),
         settings: bands,
         why,
     }
 }
+
+/// Corner of the vinyl pre-master's top-end low-pass, Hz.
+const VINYL_LOW_PASS_HZ: f64 = 18_000.0;
 
 fn subsonic(dev: &RelativeSpectrum, target: &Target) -> Stage<HighPassSettings> {
     let sub = dev.mean(20.0, 31.5);
@@ -184,6 +199,58 @@ fn subsonic(dev: &RelativeSpectrum, target: &Target) -> Stage<HighPassSettings> 
             order as u32 * 6
         ),
     )
+}
+
+/// Sibilance band the de-esser listens to, Hz (third-octave centres).
+const SIBILANCE_BAND_HZ: (f64, f64) = (5_000.0, 8_000.0);
+/// How far above the sibilance band's long-term level a peak must rise
+/// before it is reduced, dB: sibilant bursts stand 10-15 dB above the band's
+/// average, steady cymbals and air do not.
+const DEESS_ABOVE_AVERAGE_DB: f64 = 8.0;
+
+/// Power sum of the mix's third-octave bands centred in `lo..=hi` Hz, dBFS.
+fn band_level_dbfs(mix: &Analysis, (lo, hi): (f64, f64)) -> Option<f64> {
+    let power: f64 = mix
+        .third_octave_dbfs
+        .iter()
+        .filter(|b| (lo..=hi).contains(&b.center_hz))
+        .filter_map(|b| b.level_db)
+        .map(|db| 10f64.powf(db / 10.0))
+        .sum();
+    (power > 0.0).then(|| 10.0 * power.log10())
+}
+
+/// De-esser: on for vinyl, where sibilance distorts in the groove and on
+/// playback (the cutting lathe's HF limiter would otherwise dull it); for
+/// other media the corrective EQ handles a static sibilance bump and this
+/// stays available, set from the measurement, for the user to switch on.
+fn deesser(mix: &Analysis, target: &Target) -> Stage<DeEsserSettings> {
+    let Some(band) = band_level_dbfs(mix, SIBILANCE_BAND_HZ) else {
+        return Stage::off(DeEsserSettings::default(), "no level in the sibilance band");
+    };
+    let settings = DeEsserSettings {
+        threshold_db: (band + DEESS_ABOVE_AVERAGE_DB).clamp(-80.0, 0.0),
+        ..DeEsserSettings::default()
+    };
+    let how = format!(
+        "{:.1} kHz split, {:.0}:1 above {:.1} dBFS ({DEESS_ABOVE_AVERAGE_DB:.0} dB over the {:.0}-{:.0} kHz band's long-term {band:.1} dBFS), so only sibilant peaks are reduced",
+        settings.freq_hz / 1000.0,
+        settings.ratio,
+        settings.threshold_db,
+        SIBILANCE_BAND_HZ.0 / 1000.0,
+        SIBILANCE_BAND_HZ.1 / 1000.0,
+    );
+    if target.medium == Medium::Vinyl {
+        Stage::on(
+            settings,
+            format!("vinyl: sibilance distorts in the groove and on playback; {how}"),
+        )
+    } else {
+        Stage::off(
+            settings,
+            format!("off: the corrective EQ handles a static sibilance bump; when on: {how}"),
+        )
+    }
 }
 
 fn glue(mix: &Analysis) -> Stage<CompressorSettings> {
@@ -399,6 +466,7 @@ pub fn plan(
         subsonic: subsonic(&dev, target),
         corrective_eq: corrective_eq(&dev),
         tonal_eq: tonal_eq(&dev, target, reference.is_some()),
+        deesser: deesser(mix, target),
         glue: glue(mix),
         multiband: multiband(),
         stereo: stereo(mix, reference, target),

@@ -239,6 +239,7 @@ pub(crate) fn pre_limiter_key(plan: &MasterPlan) -> String {
         &plan.subsonic,
         &plan.corrective_eq,
         &plan.tonal_eq,
+        &plan.deesser,
         &plan.glue,
         &plan.multiband,
         &plan.stereo,

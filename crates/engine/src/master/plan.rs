@@ -31,6 +31,15 @@ impl<T> Stage<T> {
         }
     }
 
+    /// A disabled stage with default settings (for stages missing from an
+    /// older plan file).
+    pub fn default_off() -> Self
+    where
+        T: Default,
+    {
+        Self::off(T::default(), "not in the plan file: off")
+    }
+
     /// A disabled stage, with the settings it would use.
     pub fn off(settings: T, why: impl Into<String>) -> Self {
         Self {
@@ -139,6 +148,29 @@ pub struct CompressorSettings {
     pub release_ms: f64,
     /// Gain after compression, dB.
     pub makeup_db: f64,
+}
+
+/// Split-band de-esser: tames sibilant peaks dynamically, leaving the rest of
+/// the top end alone (a static cut would dull every cymbal to fix a few "s").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeEsserSettings {
+    /// Split and detection centre frequency, Hz.
+    pub freq_hz: f64,
+    /// Detection-band peak level above which the top band is reduced, dBFS.
+    pub threshold_db: f64,
+    /// Reduction ratio above the threshold, n:1.
+    pub ratio: f64,
+}
+
+impl Default for DeEsserSettings {
+    fn default() -> Self {
+        Self {
+            freq_hz: 6_500.0,
+            threshold_db: -30.0,
+            ratio: 3.0,
+        }
+    }
 }
 
 /// Multiband compression.
@@ -263,6 +295,10 @@ pub struct MasterPlan {
     pub corrective_eq: Stage<Vec<EqBandSettings>>,
     /// Broad moves toward the target tonal balance.
     pub tonal_eq: Stage<Vec<EqBandSettings>>,
+    /// Dynamic sibilance control (on for vinyl; plans written before this
+    /// stage existed read it as off).
+    #[serde(default = "Stage::default_off")]
+    pub deesser: Stage<DeEsserSettings>,
     /// Gentle bus compression that holds the mix together.
     pub glue: Stage<CompressorSettings>,
     /// Optional multiband compression.
@@ -341,6 +377,15 @@ impl MasterPlan {
         check(
             (0.0..=200.0).contains(&self.stereo.settings.width_pct),
             "width must be 0-200 %",
+        )?;
+        let d = &self.deesser.settings;
+        check(
+            (2_000.0..=16_000.0).contains(&d.freq_hz),
+            "de-esser frequency must be 2-16 kHz",
+        )?;
+        check(
+            (1.0..=20.0).contains(&d.ratio) && (-80.0..=0.0).contains(&d.threshold_db),
+            "de-esser ratio must be 1-20 and threshold -80-0 dBFS",
         )?;
         let mb = &self.multiband.settings;
         check(
