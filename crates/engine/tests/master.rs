@@ -339,9 +339,10 @@ fn vinyl_master_is_de_essed_low_passed_mono_in_the_bass_and_not_pushed() {
     assert!(plan.deesser.enabled, "{:?}", plan.deesser.why);
     assert!(plan.deesser.why[0].starts_with("vinyl"));
     assert!(
-        plan.tonal_eq.settings.iter().any(|b| b.kind
-            == mixmaster::master::plan::BandKind::LowPass
-            && b.freq_hz == 18_000.0)
+        plan.tonal_eq
+            .settings
+            .iter()
+            .any(|b| b.kind == mixmaster::master::plan::BandKind::LowPass && b.freq_hz == 18_000.0)
     );
     assert_eq!(plan.stereo.settings.mono_below_hz, Some(150.0));
     assert!(plan.limiter.settings.max_gain_reduction_db <= 1.0);
@@ -352,10 +353,16 @@ fn vinyl_master_is_de_essed_low_passed_mono_in_the_bass_and_not_pushed() {
     // 1 dB of reduction and the report saying so: never pushed past it.
     if (lufs + 12.0).abs() > 0.1 {
         assert!(lufs < -12.0, "vinyl overshot: {lufs} LUFS");
-        assert!(!d.delivered.notes.is_empty(), "no note for a quiet vinyl master");
+        assert!(
+            !d.delivered.notes.is_empty(),
+            "no note for a quiet vinyl master"
+        );
     }
     // 24-bit, source rate.
-    let info = mixmaster_io::AudioReader::open(&out).unwrap().info().clone();
+    let info = mixmaster_io::AudioReader::open(&out)
+        .unwrap()
+        .info()
+        .clone();
     assert_eq!(info.bits_per_sample, Some(24));
     assert_eq!(audio.sample_rate, 44_100);
 }
