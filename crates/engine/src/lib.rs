@@ -8,6 +8,7 @@
 //! The engine never parses command lines; `mixmaster-cli` does that and turns
 //! [`Error`] values into one line and an exit code.
 
+pub mod album;
 pub mod analyze;
 pub mod demo;
 pub mod error;
