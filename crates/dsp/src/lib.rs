@@ -13,6 +13,7 @@ pub mod denormal;
 pub mod dynamics;
 pub mod filter;
 pub mod oversample;
+mod oversample_block;
 pub mod processor;
 pub mod saturation;
 pub mod smooth;

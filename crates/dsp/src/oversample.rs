@@ -58,7 +58,7 @@ impl OversampleFactor {
 /// Stage 2 needs Δf ≈ 0.26 and stage 3 Δf ≈ 0.38 → 31 taps each (M = 8).
 /// M of stage `i` (1-based) must be a multiple of 2^(i−1) so that its
 /// latency, counted at the base rate, is an integer.
-const STAGE_M: [usize; 3] = [80, 8, 8];
+pub(crate) const STAGE_M: [usize; 3] = [80, 8, 8];
 
 /// Kaiser β for ≈100 dB stopband attenuation (Kaiser's formula 0.1102·(A − 8.7)).
 const KAISER_BETA: f64 = 0.1102 * (100.0 - 8.7);
@@ -82,7 +82,7 @@ fn bessel_i0(x: f64) -> f64 {
 /// by 2 (the interpolation gain), ordered from the newest input sample of the
 /// window to the oldest: `g[i] = 2·h[2i − 2m + 1]`. They are normalised to sum
 /// to exactly 1, so DC passes with unity gain through both branches.
-fn half_band_odd_taps(m: usize) -> Vec<f64> {
+pub(crate) fn half_band_odd_taps(m: usize) -> Vec<f64> {
     let len = 4 * m - 1;
     let half = (len - 1) as f64 / 2.0;
     let i0_beta = bessel_i0(KAISER_BETA);

@@ -12,7 +12,7 @@
 //! mix control blends time-aligned signals and `mix = 0 %` is an exact delay.
 
 use crate::denormal::flush;
-use crate::oversample::{Downsampler, OversampleFactor, Upsampler};
+use crate::oversample_block::{self, Decimator8, Interpolator8, MAX_FRAMES};
 use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::{db_to_gain, ms_to_samples};
@@ -156,7 +156,7 @@ impl CurveTables {
     }
 
     /// The curve of `mode` at `x` (within 10⁻⁹ of [`SaturationMode::shape`]).
-    #[inline]
+    #[inline(always)]
     fn shape(&self, mode: SaturationMode, x: f64) -> f64 {
         match mode {
             SaturationMode::SoftClip => self.tanh.eval(x),
@@ -165,6 +165,26 @@ impl CurveTables {
                 (self.tanh.eval(x + TUBE_BIAS) - self.tube_offset) * self.tube_norm
             }
         }
+    }
+
+    /// Apply the curve of `mode` to every sample of `buf` (the mode is
+    /// matched once per block, not per sample).
+    fn shape_block(&self, mode: SaturationMode, buf: &mut [f32]) {
+        use SaturationMode::{SoftClip, Tape, Tube};
+        // Each arm passes a constant mode, so `shape` folds to one curve.
+        match mode {
+            SoftClip => apply(buf, |x| self.shape(SoftClip, x)),
+            Tape => apply(buf, |x| self.shape(Tape, x)),
+            Tube => apply(buf, |x| self.shape(Tube, x)),
+        }
+    }
+}
+
+/// `buf[i] = f(buf[i])`, with `f` inlined into the loop.
+#[inline(always)]
+fn apply(buf: &mut [f32], f: impl Fn(f64) -> f64) {
+    for v in buf {
+        *v = f(f64::from(*v)) as f32;
     }
 }
 
@@ -226,8 +246,8 @@ impl Default for SaturatorParams {
 /// Per-channel state.
 #[derive(Debug, Clone)]
 struct Lane {
-    up: Upsampler,
-    down: Downsampler,
+    up: Interpolator8,
+    down: Decimator8,
     dry: Vec<f64>,
     /// DC blocker memories (previous input and output).
     dc_x: f64,
@@ -247,6 +267,19 @@ pub struct Saturator {
     /// Curve tables, built (once per process) at construction, never in
     /// `process`, which must not allocate.
     tables: &'static CurveTables,
+    scratch: Box<Scratch>,
+}
+
+/// Working storage for one sub-block of at most [`MAX_FRAMES`] frames.
+#[derive(Debug)]
+struct Scratch {
+    drive: [f64; MAX_FRAMES],
+    mix: [f64; MAX_FRAMES],
+    output: [f64; MAX_FRAMES],
+    /// One channel's driven input, then its decimated wet signal.
+    base: [f32; MAX_FRAMES],
+    /// The 8× signal.
+    high: [f32; 8 * MAX_FRAMES],
 }
 
 impl Saturator {
@@ -261,6 +294,13 @@ impl Saturator {
             output: LinearSmoother::new(1.0, 0),
             dc_coeff: 0.0,
             tables: CurveTables::get(),
+            scratch: Box::new(Scratch {
+                drive: [0.0; MAX_FRAMES],
+                mix: [0.0; MAX_FRAMES],
+                output: [0.0; MAX_FRAMES],
+                base: [0.0; MAX_FRAMES],
+                high: [0.0; 8 * MAX_FRAMES],
+            }),
         };
         s.prepare(&ProcessSpec::new(48_000.0, 2, 512));
         s
@@ -281,10 +321,56 @@ impl Saturator {
         self.output.set_target(db_to_gain(self.params.output_db));
     }
 
+    /// Up- plus down-sampling latency, base-rate samples.
     fn round_trip(&self) -> usize {
-        self.lanes
-            .first()
-            .map_or(0, |l| l.up.latency() + l.down.latency())
+        2 * oversample_block::latency()
+    }
+
+    /// One sub-block of at most [`MAX_FRAMES`] frames.
+    fn process_block(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        range: std::ops::Range<usize>,
+        nch: usize,
+    ) {
+        let n = range.len();
+        let mode = self.params.mode;
+        let dry_len = self.round_trip() + 1;
+        let sc = &mut *self.scratch;
+        for i in 0..n {
+            sc.drive[i] = self.drive.next_value();
+            sc.mix[i] = self.mix.next_value();
+            sc.output[i] = self.output.next_value();
+        }
+        let dry_start = self.dry_pos;
+        for (lane, channel) in self.lanes.iter_mut().zip(channels.iter_mut()).take(nch) {
+            let channel = &mut channel[range.clone()];
+            // Drive is applied at the base rate, before interpolation, so
+            // that its ramp is band-limited like the signal.
+            for ((b, &x), &d) in sc.base.iter_mut().zip(channel.iter()).zip(&sc.drive) {
+                *b = (f64::from(x) * d) as f32;
+            }
+            lane.up.process(&sc.base[..n], &mut sc.high[..8 * n]);
+            self.tables.shape_block(mode, &mut sc.high[..8 * n]);
+            lane.down.process(&sc.high[..8 * n], &mut sc.base[..n]);
+            let mut pos = dry_start;
+            for (i, y) in channel.iter_mut().enumerate() {
+                let x = f64::from(*y);
+                lane.dry[pos] = x;
+                pos = if pos + 1 == dry_len { 0 } else { pos + 1 };
+                let dry = lane.dry[pos];
+                let mut wet = f64::from(sc.base[i]);
+                if mode == SaturationMode::Tube {
+                    // One-pole DC blocker: y = x − x₁ + R·y₁.
+                    let y = wet - lane.dc_x + self.dc_coeff * lane.dc_y;
+                    lane.dc_x = wet;
+                    lane.dc_y = flush(y);
+                    wet = y;
+                }
+                *y = ((dry + sc.mix[i] * (wet - dry)) * sc.output[i]) as f32;
+            }
+        }
+        self.dry_pos = (dry_start + n) % dry_len;
     }
 }
 
@@ -296,14 +382,11 @@ impl Default for Saturator {
 
 impl Processor for Saturator {
     fn prepare(&mut self, spec: &ProcessSpec) {
-        let factor = OversampleFactor::X8;
-        let up = Upsampler::new(factor);
-        let down = Downsampler::new(factor);
-        let rt = up.latency() + down.latency();
+        let rt = self.round_trip();
         self.lanes = (0..spec.channels)
             .map(|_| Lane {
-                up: up.clone(),
-                down: down.clone(),
+                up: Interpolator8::new(),
+                down: Decimator8::new(),
                 dry: vec![0.0; rt + 1],
                 dc_x: 0.0,
                 dc_y: 0.0,
@@ -320,36 +403,11 @@ impl Processor for Saturator {
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
         let nch = channels.len().min(self.lanes.len());
-        let mode = self.params.mode;
-        let dry_len = self.round_trip() + 1;
-        let tables = self.tables;
-        let mut buf = [0.0f64; 8];
-        for i in 0..frames {
-            let drive = self.drive.next_value();
-            let mix = self.mix.next_value();
-            let out_gain = self.output.next_value();
-            let read_pos = (self.dry_pos + 1) % dry_len;
-            for (lane, channel) in self.lanes.iter_mut().zip(channels.iter_mut()).take(nch) {
-                let x = f64::from(channel[i]);
-                lane.dry[self.dry_pos] = x;
-                let dry = lane.dry[read_pos];
-                // Drive is applied at the base rate, before interpolation, so
-                // that its ramp is band-limited like the signal.
-                lane.up.process(x * drive, &mut buf);
-                for v in &mut buf {
-                    *v = tables.shape(mode, *v);
-                }
-                let mut wet = lane.down.process(&buf);
-                if mode == SaturationMode::Tube {
-                    // One-pole DC blocker: y = x − x₁ + R·y₁.
-                    let y = wet - lane.dc_x + self.dc_coeff * lane.dc_y;
-                    lane.dc_x = wet;
-                    lane.dc_y = flush(y);
-                    wet = y;
-                }
-                channel[i] = ((dry + mix * (wet - dry)) * out_gain) as f32;
-            }
-            self.dry_pos = read_pos;
+        let mut start = 0;
+        while start < frames {
+            let n = (frames - start).min(MAX_FRAMES);
+            self.process_block(channels, start..start + n, nch);
+            start += n;
         }
     }
 

@@ -52,7 +52,7 @@
 
 use crate::denormal::flush;
 use crate::dynamics::window::{MovingAverage, SlidingMin};
-use crate::oversample::{OversampleFactor, Upsampler};
+use crate::oversample_block::{self, Interpolator8, MAX_FRAMES};
 use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::{db_to_gain, gain_to_db, ms_to_samples, one_pole_coeff};
@@ -121,38 +121,46 @@ impl Default for LimiterParams {
 
 /// Linked 8× inter-sample peak detector: for each base-rate frame, the largest
 /// |value| over all channels on the 8× grid of the interval that starts at the
-/// frame `latency` samples ago.
+/// frame `latency` samples ago. Runs a block at a time (see
+/// [`crate::oversample_block`]).
 #[derive(Debug)]
 struct PeakDetector {
-    upsamplers: Vec<Upsampler>,
-    buf: [f64; 8],
+    interpolators: Vec<Interpolator8>,
+    /// One channel's block, converted to `f32` for the interpolator.
+    input: [f32; MAX_FRAMES],
 }
 
 impl PeakDetector {
     fn new(channels: usize) -> Self {
         Self {
-            upsamplers: (0..channels)
-                .map(|_| Upsampler::new(OversampleFactor::X8))
-                .collect(),
-            buf: [0.0; 8],
+            interpolators: (0..channels).map(|_| Interpolator8::new()).collect(),
+            input: [0.0; MAX_FRAMES],
         }
     }
 
     fn latency(&self) -> usize {
-        Upsampler::new(OversampleFactor::X8).latency()
+        oversample_block::latency()
     }
 
-    /// Feed channel `ch`'s next sample; returns `peak` raised to its interval peak.
-    #[inline]
-    fn push(&mut self, ch: usize, x: f64, peak: f64) -> f64 {
-        self.upsamplers[ch].process(x, &mut self.buf);
-        self.buf.iter().fold(peak, |p, v| p.max(v.abs()))
+    /// `peaks[i]` = the linked interval peak for frame `i` of the block held
+    /// in `frames` (channel `ch` at `frames[ch · MAX_FRAMES ..]`).
+    fn detect(&mut self, frames: &[f64], peaks: &mut [f32]) {
+        let n = peaks.len();
+        peaks.fill(0.0);
+        for (ip, x) in self
+            .interpolators
+            .iter_mut()
+            .zip(frames.chunks_exact(MAX_FRAMES))
+        {
+            for (d, &s) in self.input.iter_mut().zip(&x[..n]) {
+                *d = s as f32;
+            }
+            ip.raise_peaks(&self.input[..n], peaks);
+        }
     }
 
     fn reset(&mut self) {
-        for u in &mut self.upsamplers {
-            u.reset();
-        }
+        self.interpolators.iter_mut().for_each(Interpolator8::reset);
     }
 }
 
@@ -325,6 +333,33 @@ pub struct Limiter {
     gain_delay: Delay,
     gain: f64,
     max_reduction_db: f64,
+    scratch: Box<Scratch>,
+}
+
+/// Per-block working storage (frames of one sub-block of at most
+/// [`MAX_FRAMES`]; channel `ch` of the planar buffers at `ch · MAX_FRAMES`).
+#[derive(Debug)]
+struct Scratch {
+    /// Input after the input gain.
+    driven: Vec<f64>,
+    /// Stage-1 output (delayed input × stage-1 gain).
+    stage1: Vec<f64>,
+    ceiling: [f64; MAX_FRAMES],
+    /// Stage-1 gain, delayed to line up with the output frame.
+    gain1: [f64; MAX_FRAMES],
+    peaks: [f32; MAX_FRAMES],
+}
+
+impl Scratch {
+    fn new(channels: usize) -> Self {
+        Self {
+            driven: vec![0.0; channels * MAX_FRAMES],
+            stage1: vec![0.0; channels * MAX_FRAMES],
+            ceiling: [0.0; MAX_FRAMES],
+            gain1: [0.0; MAX_FRAMES],
+            peaks: [0.0; MAX_FRAMES],
+        }
+    }
 }
 
 impl Limiter {
@@ -346,6 +381,7 @@ impl Limiter {
             gain_delay: Delay::default(),
             gain: 1.0,
             max_reduction_db: 0.0,
+            scratch: Box::new(Scratch::new(0)),
         };
         let spec = l.spec;
         l.prepare(&spec);
@@ -387,6 +423,74 @@ impl Limiter {
     pub fn reset_max_gain_reduction(&mut self) {
         self.max_reduction_db = 0.0;
     }
+    /// One sub-block of at most [`MAX_FRAMES`] frames: detection runs over
+    /// the whole sub-block (vectorised), the gain logic frame by frame.
+    fn process_block(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        range: std::ops::Range<usize>,
+        nch: usize,
+    ) {
+        let n = range.len();
+        let main_margin = db_to_gain(-DETECTION_MARGIN_DB);
+        let safety_margin = db_to_gain(-SAFETY_MARGIN_DB);
+        let sc = &mut *self.scratch;
+
+        // Input gain, per-frame ceiling.
+        for i in 0..n {
+            let g_in = self.input_gain.next_value();
+            sc.ceiling[i] = self.ceiling.next_value();
+            for (ch, channel) in channels.iter().take(nch).enumerate() {
+                sc.driven[ch * MAX_FRAMES + i] = f64::from(channel[range.start + i]) * g_in;
+            }
+        }
+
+        // Stage 1: detect, hold, release, average, apply to delayed input.
+        self.detector
+            .detect(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
+        for i in 0..n {
+            for ch in 0..nch {
+                self.delay.write(ch, sc.driven[ch * MAX_FRAMES + i]);
+            }
+            self.delay.advance();
+            let need_db = self
+                .main
+                .held_reduction_db(f64::from(sc.peaks[i]), sc.ceiling[i] * main_margin);
+            let g1 = self.main.smooth(self.release.next(need_db));
+            for ch in 0..nch {
+                sc.stage1[ch * MAX_FRAMES + i] = self.delay.read(ch) * g1;
+            }
+            self.gain_delay.write(0, g1);
+            self.gain_delay.advance();
+            sc.gain1[i] = self.gain_delay.read(0);
+        }
+
+        // Stage 2: measure stage 1's output and remove any residual over.
+        self.safety_detector
+            .detect(&sc.stage1[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
+        let mut min_gain = 1.0f64;
+        for i in 0..n {
+            for ch in 0..nch {
+                self.safety_delay.write(ch, sc.stage1[ch * MAX_FRAMES + i]);
+            }
+            self.safety_delay.advance();
+            let need2_db = self
+                .safety
+                .held_reduction_db(f64::from(sc.peaks[i]), sc.ceiling[i] * safety_margin);
+            let g2 = self.safety.smooth(need2_db);
+            for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
+                channel[range.start + i] = (self.safety_delay.read(ch) * g2) as f32;
+            }
+            // Metering: the total reduction on the sample just output.
+            self.gain = sc.gain1[i] * g2;
+            min_gain = min_gain.min(self.gain);
+        }
+        // dB is monotonic in the gain, so the block's largest reduction is
+        // that of its smallest gain: one logarithm per block, not per frame.
+        if min_gain < 1.0 {
+            self.max_reduction_db = self.max_reduction_db.max(-gain_to_db(min_gain));
+        }
+    }
 }
 
 impl Default for Limiter {
@@ -407,6 +511,7 @@ impl Processor for Limiter {
         let safety_window = ms_to_samples(SAFETY_WINDOW_MS, sr).max(1);
         self.detector = PeakDetector::new(spec.channels);
         self.safety_detector = PeakDetector::new(spec.channels);
+        *self.scratch = Scratch::new(spec.channels);
         let os = self.detector.latency();
         self.delay = Delay::new(spec.channels, os + self.window - 1);
         self.safety_delay = Delay::new(spec.channels, os + safety_window - 1);
@@ -424,48 +529,12 @@ impl Processor for Limiter {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
-        let nch = channels.len().min(self.detector.upsamplers.len());
-        let main_margin = db_to_gain(-DETECTION_MARGIN_DB);
-        let safety_margin = db_to_gain(-SAFETY_MARGIN_DB);
-        for i in 0..frames {
-            let g_in = self.input_gain.next_value();
-            let ceiling = self.ceiling.next_value();
-
-            // Stage 1: detect, hold, release, average, apply to delayed input.
-            let mut peak = 0.0f64;
-            for (ch, channel) in channels.iter().take(nch).enumerate() {
-                let x = f64::from(channel[i]) * g_in;
-                peak = self.detector.push(ch, x, peak);
-                self.delay.write(ch, x);
-            }
-            self.delay.advance();
-            let need_db = self.main.held_reduction_db(peak, ceiling * main_margin);
-            let g1 = self.main.smooth(self.release.next(need_db));
-
-            // Stage 2: measure stage 1's output and remove any residual over.
-            let mut peak2 = 0.0f64;
-            for ch in 0..nch {
-                let y1 = self.delay.read(ch) * g1;
-                peak2 = self.safety_detector.push(ch, y1, peak2);
-                self.safety_delay.write(ch, y1);
-            }
-            self.safety_delay.advance();
-            self.gain_delay.write(0, g1);
-            self.gain_delay.advance();
-            let need2_db = self
-                .safety
-                .held_reduction_db(peak2, ceiling * safety_margin);
-            let g2 = self.safety.smooth(need2_db);
-            for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
-                channel[i] = (self.safety_delay.read(ch) * g2) as f32;
-            }
-
-            // Metering: the total reduction on the sample just output.
-            self.gain = self.gain_delay.read(0) * g2;
-            let gr = self.gain_reduction_db();
-            if gr > self.max_reduction_db {
-                self.max_reduction_db = gr;
-            }
+        let nch = channels.len().min(self.detector.interpolators.len());
+        let mut start = 0;
+        while start < frames {
+            let n = (frames - start).min(MAX_FRAMES);
+            self.process_block(channels, start..start + n, nch);
+            start += n;
         }
     }
 

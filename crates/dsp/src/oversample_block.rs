@@ -1,0 +1,416 @@
+//! Block-wise 8× interpolation and decimation in `f32`: the same half-band
+//! cascade as [`crate::oversample`] (same taps, same integer latency), run a
+//! block at a time for the limiter's detectors and the saturator, where the
+//! per-sample `f64` path was ≈ 90 % of their cost.
+//!
+//! Why it is fast: every stage becomes a plain FIR over a contiguous buffer
+//! (history followed by the block), computed [`LANES`] consecutive outputs at
+//! a time — `acc[j] += c[i]·x[j + i]` over fixed-size arrays, which the
+//! compiler turns into four independent 8-lane vector accumulators with one
+//! broadcast tap per step. The `f32` arithmetic limits the stop band to
+//! ≈ −140 dB and the detected peak to ≈ 10⁻⁶ dB, far inside the −90 dB image
+//! and 0.35 dB detection margins the callers rely on.
+//!
+//! Determinism: sums are taken in one fixed order (tap by tap, no fused
+//! multiply-add), in the vector body and the scalar tail alike, so the output
+//! does not depend on block sizes or on the CPU; runtime AVX2 dispatch only
+//! changes the speed.
+
+use crate::oversample::{STAGE_M, half_band_odd_taps};
+
+/// Largest number of base-rate frames one call handles; callers split longer
+/// blocks. 128 keeps the history copies (≤ 159 samples) small against the
+/// work while the buffers stay in L1.
+pub(crate) const MAX_FRAMES: usize = 128;
+
+/// Outputs computed together by [`fir`]: four 8-lane AVX registers, enough
+/// independent additions to hide the add latency.
+const LANES: usize = 32;
+
+/// Magnitudes below this are flushed to 0 on the way into a stage (f32
+/// products of such values with the smallest taps would be subnormal and slow).
+const FLUSH: f32 = 1e-30;
+
+/// `out[j] = Σᵢ taps[i]·input[j + i]` for every `j` of `out`; `input` holds
+/// at least `out.len() + taps.len() − 1` samples, oldest first.
+#[inline(always)]
+fn fir(taps: &[f32], input: &[f32], out: &mut [f32]) {
+    let t = taps.len();
+    assert!(t > 0 && input.len() + 1 >= out.len() + t);
+    let mut base = 0;
+    let mut chunks = out.chunks_exact_mut(LANES);
+    for chunk in &mut chunks {
+        let win = &input[base..base + LANES + t - 1];
+        let mut acc = [0.0f32; LANES];
+        for (i, &c) in taps.iter().enumerate() {
+            let x: &[f32; LANES] = win[i..i + LANES]
+                .try_into()
+                .expect("window holds LANES samples");
+            for j in 0..LANES {
+                acc[j] += c * x[j];
+            }
+        }
+        chunk.copy_from_slice(&acc);
+        base += LANES;
+    }
+    for (j, o) in chunks.into_remainder().iter_mut().enumerate() {
+        let x = &input[base + j..base + j + t];
+        *o = taps.iter().zip(x).fold(0.0, |a, (&c, &v)| a + c * v);
+    }
+}
+
+#[inline(always)]
+fn flushed(x: f32) -> f32 {
+    if x.abs() < FLUSH { 0.0 } else { x }
+}
+
+/// Odd-branch taps of stage `m`, oldest input first (the FIR's order).
+fn taps_oldest_first(m: usize) -> Vec<f32> {
+    half_band_odd_taps(m)
+        .into_iter()
+        .rev()
+        .map(|t| t as f32)
+        .collect()
+}
+
+/// One ×2 interpolation stage (`M` input samples of latency).
+#[derive(Debug, Clone)]
+struct UpStage {
+    taps: Vec<f32>,
+    m: usize,
+    /// `2M − 1` samples of history, then the current block.
+    buf: Vec<f32>,
+    odd: Vec<f32>,
+}
+
+impl UpStage {
+    fn new(m: usize, max_in: usize) -> Self {
+        Self {
+            taps: taps_oldest_first(m),
+            m,
+            buf: vec![0.0; 2 * m - 1 + max_in],
+            odd: vec![0.0; max_in],
+        }
+    }
+
+    /// Interpolate `input` by 2 into `out[..2·input.len()]`: `out[2j]` is the
+    /// input `M` samples before `input[j]`, `out[2j + 1]` the point half a
+    /// sample after it.
+    #[inline(always)]
+    fn process(&mut self, input: &[f32], out: &mut [f32]) {
+        let h = 2 * self.m - 1;
+        let n = input.len();
+        for (d, &s) in self.buf[h..h + n].iter_mut().zip(input) {
+            *d = flushed(s);
+        }
+        fir(&self.taps, &self.buf[..h + n], &mut self.odd[..n]);
+        let even = &self.buf[self.m - 1..self.m - 1 + n];
+        for ((pair, &e), &o) in out[..2 * n]
+            .chunks_exact_mut(2)
+            .zip(even)
+            .zip(&self.odd[..n])
+        {
+            pair[0] = e;
+            pair[1] = o;
+        }
+        self.buf.copy_within(n..n + h, 0);
+    }
+
+    fn reset(&mut self) {
+        self.buf.fill(0.0);
+    }
+}
+
+/// One ÷2 decimation stage (`M` output samples of latency).
+#[derive(Debug, Clone)]
+struct DownStage {
+    taps: Vec<f32>,
+    m: usize,
+    /// `M` samples of even-phase history, then the block's even samples.
+    even: Vec<f32>,
+    /// `2M` samples of odd-phase history, then the block's odd samples.
+    odd: Vec<f32>,
+}
+
+impl DownStage {
+    fn new(m: usize, max_out: usize) -> Self {
+        Self {
+            taps: taps_oldest_first(m),
+            m,
+            even: vec![0.0; m + max_out],
+            odd: vec![0.0; 2 * m + max_out],
+        }
+    }
+
+    /// Lowpass and decimate `input` (2·`out.len()` samples, time order) into `out`.
+    #[inline(always)]
+    fn process(&mut self, input: &[f32], out: &mut [f32]) {
+        let (m, n) = (self.m, out.len());
+        for ((pair, e), o) in input[..2 * n]
+            .chunks_exact(2)
+            .zip(&mut self.even[m..m + n])
+            .zip(&mut self.odd[2 * m..2 * m + n])
+        {
+            *e = flushed(pair[0]);
+            *o = flushed(pair[1]);
+        }
+        // The odd branch uses the 2M odd samples before each output's own.
+        fir(&self.taps, &self.odd[..2 * m - 1 + n], out);
+        for (y, &e) in out.iter_mut().zip(&self.even[..n]) {
+            *y = 0.5 * e + 0.5 * *y;
+        }
+        self.even.copy_within(n..n + m, 0);
+        self.odd.copy_within(n..n + 2 * m, 0);
+    }
+
+    fn reset(&mut self) {
+        self.even.fill(0.0);
+        self.odd.fill(0.0);
+    }
+}
+
+/// 8× interpolator for one channel, [`MAX_FRAMES`] base frames per call.
+/// Output group `i` (8 samples) is base sample `i` delayed by [`latency`]
+/// followed by the 7 points between it and the next, exactly as
+/// [`crate::oversample::Upsampler`] with `X8` (up to `f32` rounding).
+#[derive(Debug, Clone)]
+pub(crate) struct Interpolator8 {
+    stages: [UpStage; 3],
+    x2: Vec<f32>,
+    x4: Vec<f32>,
+    x8: Vec<f32>,
+}
+
+/// Delay of the 8× cascade in base-rate samples (each direction).
+pub(crate) fn latency() -> usize {
+    STAGE_M.iter().enumerate().map(|(i, m)| m >> i).sum()
+}
+
+impl Interpolator8 {
+    pub(crate) fn new() -> Self {
+        Self {
+            stages: [
+                UpStage::new(STAGE_M[0], MAX_FRAMES),
+                UpStage::new(STAGE_M[1], 2 * MAX_FRAMES),
+                UpStage::new(STAGE_M[2], 4 * MAX_FRAMES),
+            ],
+            x2: vec![0.0; 2 * MAX_FRAMES],
+            x4: vec![0.0; 4 * MAX_FRAMES],
+            x8: vec![0.0; 8 * MAX_FRAMES],
+        }
+    }
+
+    #[inline(always)]
+    fn run(&mut self, input: &[f32]) {
+        let n = input.len();
+        assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
+        let [s1, s2, s3] = &mut self.stages;
+        s1.process(input, &mut self.x2);
+        s2.process(&self.x2[..2 * n], &mut self.x4);
+        s3.process(&self.x4[..4 * n], &mut self.x8);
+    }
+
+    /// Interpolate `input` (≤ [`MAX_FRAMES`]) into `out[..8·input.len()]`.
+    pub(crate) fn process(&mut self, input: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.process_avx2(input, out) };
+            return;
+        }
+        self.process_portable(input, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn process_avx2(&mut self, input: &[f32], out: &mut [f32]) {
+        self.process_portable(input, out);
+    }
+
+    #[inline(always)]
+    fn process_portable(&mut self, input: &[f32], out: &mut [f32]) {
+        self.run(input);
+        let n = 8 * input.len();
+        out[..n].copy_from_slice(&self.x8[..n]);
+    }
+
+    /// Raise `peaks[i]` to the largest |value| of output group `i` for every
+    /// frame of `input` (≤ [`MAX_FRAMES`]): the peak of the interval that
+    /// starts at base sample `i − latency`, on the 8× grid.
+    pub(crate) fn raise_peaks(&mut self, input: &[f32], peaks: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.raise_peaks_avx2(input, peaks) };
+            return;
+        }
+        self.raise_peaks_portable(input, peaks);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn raise_peaks_avx2(&mut self, input: &[f32], peaks: &mut [f32]) {
+        self.raise_peaks_portable(input, peaks);
+    }
+
+    #[inline(always)]
+    fn raise_peaks_portable(&mut self, input: &[f32], peaks: &mut [f32]) {
+        self.run(input);
+        for (p, group) in peaks.iter_mut().zip(self.x8.chunks_exact(8)) {
+            *p = group.iter().fold(*p, |a, v| a.max(v.abs()));
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.stages.iter_mut().for_each(UpStage::reset);
+    }
+}
+
+/// 8× decimator for one channel, [`MAX_FRAMES`] base frames per call: the
+/// block counterpart of [`crate::oversample::Downsampler`] with `X8`.
+#[derive(Debug, Clone)]
+pub(crate) struct Decimator8 {
+    /// Innermost (highest-rate) stage first.
+    stages: [DownStage; 3],
+    x4: Vec<f32>,
+    x2: Vec<f32>,
+}
+
+impl Decimator8 {
+    pub(crate) fn new() -> Self {
+        Self {
+            stages: [
+                DownStage::new(STAGE_M[2], 4 * MAX_FRAMES),
+                DownStage::new(STAGE_M[1], 2 * MAX_FRAMES),
+                DownStage::new(STAGE_M[0], MAX_FRAMES),
+            ],
+            x4: vec![0.0; 4 * MAX_FRAMES],
+            x2: vec![0.0; 2 * MAX_FRAMES],
+        }
+    }
+
+    /// Decimate `input` (8·`out.len()` samples, `out.len()` ≤ [`MAX_FRAMES`]) into `out`.
+    pub(crate) fn process(&mut self, input: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.process_avx2(input, out) };
+            return;
+        }
+        self.process_portable(input, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn process_avx2(&mut self, input: &[f32], out: &mut [f32]) {
+        self.process_portable(input, out);
+    }
+
+    #[inline(always)]
+    fn process_portable(&mut self, input: &[f32], out: &mut [f32]) {
+        let n = out.len();
+        assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
+        let [s3, s2, s1] = &mut self.stages;
+        s3.process(&input[..8 * n], &mut self.x4[..4 * n]);
+        s2.process(&self.x4[..4 * n], &mut self.x2[..2 * n]);
+        s1.process(&self.x2[..2 * n], out);
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.stages.iter_mut().for_each(DownStage::reset);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oversample::{Downsampler, OversampleFactor, Upsampler};
+
+    fn test_signal(len: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| {
+                let t = i as f64;
+                (0.6 * (0.37 * t).sin()
+                    + 0.3 * (2.9 * t).sin()
+                    + 0.05 * ((i * 7919) % 101) as f64 / 101.0) as f32
+            })
+            .collect()
+    }
+
+    /// The block path equals the per-sample `f64` reference to within `f32`
+    /// rounding (≈ 10⁻⁶ of full scale) for any split of the stream into blocks.
+    #[test]
+    fn interpolator_matches_the_per_sample_cascade() {
+        let x = test_signal(1000);
+        let mut reference = Upsampler::new(OversampleFactor::X8);
+        let mut want = Vec::new();
+        let mut buf = [0.0f64; 8];
+        for &s in &x {
+            reference.process(f64::from(s), &mut buf);
+            want.extend_from_slice(&buf);
+        }
+        for split in [1usize, 31, 77, 128] {
+            let mut ip = Interpolator8::new();
+            let mut got = vec![0.0f32; 8 * x.len()];
+            for (k, chunk) in x.chunks(split).enumerate() {
+                let start = 8 * k * split;
+                ip.process(chunk, &mut got[start..start + 8 * chunk.len()]);
+            }
+            let err = got
+                .iter()
+                .zip(&want)
+                .map(|(g, w)| (f64::from(*g) - w).abs())
+                .fold(0.0, f64::max);
+            assert!(err < 2e-6, "split {split}: {err:e}");
+        }
+        assert_eq!(latency(), reference.latency());
+    }
+
+    #[test]
+    fn peaks_are_the_group_maxima_and_do_not_depend_on_blocking() {
+        let x = test_signal(700);
+        let mut a = Interpolator8::new();
+        let mut full = vec![0.0f32; 8 * x.len()];
+        for (k, chunk) in x.chunks(100).enumerate() {
+            a.process(chunk, &mut full[800 * k..800 * k + 8 * chunk.len()]);
+        }
+        let mut b = Interpolator8::new();
+        let mut peaks = vec![0.0f32; x.len()];
+        for (k, chunk) in x.chunks(33).enumerate() {
+            b.raise_peaks(chunk, &mut peaks[33 * k..33 * k + chunk.len()]);
+        }
+        for (i, p) in peaks.iter().enumerate() {
+            let m = full[8 * i..8 * i + 8]
+                .iter()
+                .fold(0.0f32, |a, v| a.max(v.abs()));
+            assert_eq!(*p, m, "frame {i}");
+        }
+    }
+
+    #[test]
+    fn decimator_matches_the_per_sample_cascade() {
+        let x = test_signal(6000);
+        let mut reference = Downsampler::new(OversampleFactor::X8);
+        let want: Vec<f64> = x
+            .chunks_exact(8)
+            .map(|g| {
+                let g: Vec<f64> = g.iter().map(|&v| f64::from(v)).collect();
+                reference.process(&g)
+            })
+            .collect();
+        for split in [1usize, 50, 128] {
+            let mut d = Decimator8::new();
+            let mut got = vec![0.0f32; want.len()];
+            for (k, chunk) in x.chunks(8 * split).enumerate() {
+                let n = chunk.len() / 8;
+                d.process(chunk, &mut got[k * split..k * split + n]);
+            }
+            let err = got
+                .iter()
+                .zip(&want)
+                .map(|(g, w)| (f64::from(*g) - w).abs())
+                .fold(0.0, f64::max);
+            assert!(err < 2e-6, "split {split}: {err:e}");
+        }
+    }
+}
