@@ -3,6 +3,7 @@
 
 use crate::Error;
 use crate::clipping::ClipDetector;
+use crate::envelope::EnvelopeMeter;
 use crate::levels::Levels;
 use crate::loudness::{self, FoldDownMeter, LoudnessMeter, finite};
 use crate::options::AnalysisOptions;
@@ -33,6 +34,7 @@ pub struct Analyzer {
     levels: Levels,
     clipping: ClipDetector,
     silence: SilenceDetector,
+    envelope: EnvelopeMeter,
     stereo: Option<StereoMeter>,
     spectrum: SpectrumMeter,
     /// The first bad block's error, reported by [`Analyzer::finish`].
@@ -70,6 +72,7 @@ impl Analyzer {
             levels: Levels::new(channels),
             clipping: ClipDetector::new(channels),
             silence: SilenceDetector::new(opts.silence_threshold_dbfs),
+            envelope: EnvelopeMeter::new(),
             stereo: (channels >= 2).then(|| StereoMeter::new(opts.correlation_gate_dbfs)),
             spectrum: SpectrumMeter::new(sample_rate, channels),
             error: None,
@@ -108,6 +111,7 @@ impl Analyzer {
             levels: &mut self.levels,
             clipping: &mut self.clipping,
             silence: &mut self.silence,
+            envelope: &mut self.envelope,
             stereo: self.stereo.as_mut(),
             fold_down: self.fold_down.as_mut(),
             spectrum: &mut self.spectrum,
@@ -190,7 +194,7 @@ impl Analyzer {
                 .fold(0.0, |a, &b| b.max(a)),
         );
         let rms_dbfs = finite(self.levels.rms_dbfs());
-        let stereo = self.stereo.as_ref().map(|s| s.finish());
+        let mut stereo = self.stereo.map(StereoMeter::finish);
         let (leading, trailing) = self.silence.silent_frames();
         let hop_s = self.hop_frames as f64 / rate;
         Ok(Analysis {
@@ -226,6 +230,11 @@ impl Analyzer {
             third_octave_dbfs: self.spectrum.finish(),
             short_term_interval_s: hop_s,
             short_term_lufs: loud.short_term_lufs,
+            peak_envelope: self.envelope.finish(),
+            correlation_series: stereo
+                .as_mut()
+                .map(|s| std::mem::take(&mut s.series))
+                .unwrap_or_default(),
         })
     }
 }
@@ -254,6 +263,7 @@ struct OtherMeters<'a> {
     levels: &'a mut Levels,
     clipping: &'a mut ClipDetector,
     silence: &'a mut SilenceDetector,
+    envelope: &'a mut EnvelopeMeter,
     stereo: Option<&'a mut StereoMeter>,
     fold_down: Option<&'a mut FoldDownMeter>,
     spectrum: &'a mut SpectrumMeter,
@@ -281,12 +291,14 @@ impl HopMeter for OtherMeters<'_> {
         self.levels.add(piece);
         self.clipping.add(piece);
         self.silence.add(piece);
+        self.envelope.add(piece);
         if let Some(stereo) = &mut self.stereo {
             stereo.add(piece[0], piece[1]);
         }
         Ok(())
     }
     fn hop(&mut self) -> Result<(), Error> {
+        self.envelope.hop();
         if let Some(stereo) = &mut self.stereo {
             stereo.hop();
         }

@@ -12,6 +12,7 @@
 
 mod analyzer;
 mod clipping;
+mod envelope;
 mod error;
 mod integrated;
 mod levels;

@@ -96,4 +96,16 @@ pub struct Analysis {
     /// Short-term loudness (LUFS) at the end of every 100 ms hop, as a live meter
     /// shows it (the first 3 s read a window padded with silence).
     pub short_term_lufs: Vec<Option<f64>>,
+    /// Lowest and highest sample of any channel in every 100 ms hop
+    /// (`short_term_interval_s` apart), as `[min, max]` in full-scale units
+    /// (1.0 = 0 dBFS): the waveform overview. Absent in older JSON.
+    #[serde(default)]
+    pub peak_envelope: Vec<[f32; 2]>,
+    /// Correlation of channels 0 and 1 over the 400 ms window ending at every
+    /// 100 ms hop (`short_term_interval_s` apart; the first three read the
+    /// shorter window so far), −1..1, as a phase meter shows it over time.
+    /// `None` where the window is below `AnalysisOptions::correlation_gate_dbfs`;
+    /// empty for mono. Absent in older JSON.
+    #[serde(default)]
+    pub correlation_series: Vec<Option<f64>>,
 }

@@ -55,6 +55,8 @@ pub struct StereoMeter {
     gate_ms: f64,
     /// (correlation, index of the window's first hop).
     worst: Option<(f64, u64)>,
+    /// Correlation of the window ending at each hop (`None` when gated).
+    series: Vec<Option<f64>>,
 }
 
 /// What the stereo meter found.
@@ -64,6 +66,8 @@ pub struct StereoReport {
     /// Index of the first 100 ms hop of the worst window.
     pub worst_window_first_hop: Option<u64>,
     pub side_to_mid_db: Option<f64>,
+    /// Correlation of the 400 ms window ending at every hop; `None` when gated.
+    pub series: Vec<Option<f64>>,
 }
 
 impl StereoMeter {
@@ -77,6 +81,7 @@ impl StereoMeter {
             hops_done: 0,
             gate_ms: 10f64.powf(correlation_gate_dbfs / 10.0),
             worst: None,
+            series: Vec::new(),
         }
     }
 
@@ -106,14 +111,14 @@ impl StereoMeter {
         }
         self.recent.push(std::mem::take(&mut self.hop));
         self.hops_done += 1;
-        if self.recent.len() < WINDOW_HOPS {
-            return;
-        }
         let window = self
             .recent
             .iter()
             .fold(Products::default(), |acc, &p| acc.merge(p));
-        if window.mean_square() < self.gate_ms {
+        let gated = window.mean_square() < self.gate_ms;
+        self.series
+            .push(if gated { None } else { window.correlation() });
+        if gated || self.recent.len() < WINDOW_HOPS {
             return;
         }
         if let Some(c) = window.correlation() {
@@ -124,13 +129,14 @@ impl StereoMeter {
         }
     }
 
-    pub fn finish(&self) -> StereoReport {
+    pub fn finish(self) -> StereoReport {
         let ratio = 10.0 * (self.side_sq / self.mid_sq).log10();
         StereoReport {
             correlation: self.total.correlation(),
             worst_correlation: self.worst.map(|(c, _)| c),
             worst_window_first_hop: self.worst.map(|(_, h)| h),
             side_to_mid_db: ratio.is_finite().then_some(ratio),
+            series: self.series,
         }
     }
 }
