@@ -2,6 +2,7 @@
 //! human or JSON output, and turns every error into one line and an exit code.
 
 mod analyze;
+mod automix;
 mod demo;
 mod init;
 mod master;
@@ -36,6 +37,8 @@ enum Command {
     Demo(demo::Args),
     /// Write a starting session (session.toml) from a folder of stems: roles, buses, routing.
     Init(init::Args),
+    /// An explainable first mix from stems: levels, pan, EQ, dynamics and space, each with why.
+    Automix(automix::Args),
     /// Render a session to a stereo mix (and bus stems), with latency compensation and headroom.
     Mix(mix::Args),
     /// Master a stereo mix to one or more destinations (streaming, broadcast, CD, vinyl).
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Automix(args) => automix::run(&args),
         Command::Mix(args) => mix::run(&args),
         Command::Master(args) => master::run(&args),
     };

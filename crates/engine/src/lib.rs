@@ -10,6 +10,7 @@
 
 pub mod album;
 pub mod analyze;
+pub mod automix;
 pub mod demo;
 pub mod error;
 pub mod master;

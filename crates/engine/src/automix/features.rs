@@ -1,0 +1,610 @@
+//! Per-stem measurement for the automatic mix, in one streaming pass per stem.
+//!
+//! Each stem is decoded once and cut into half-overlapping frames (sine
+//! window, so the squared windows of neighbouring frames sum to one and
+//! Parseval gives every hop's energy). One real FFT per frame and channel
+//! yields everything the rules need:
+//!
+//! - **loudness** in the BS.1770 sense: the K-weighting is applied as a
+//!   magnitude weight on the power spectrum (the same two filters libebur128
+//!   designs, evaluated at each bin), 400 ms blocks every 100 ms;
+//! - **active loudness**: silence gated out *relative to the stem's own
+//!   loudest block* (not at an absolute −70 LUFS), then BS.1770's relative
+//!   gate (−10 LU). Every gate is relative, so scaling a stem by any gain moves
+//!   the measure by exactly that gain (the invariance the automix promises);
+//! - **spectrum** in the 25 critical bands of Zwicker's Bark scale, as a long-term
+//!   average over the active hops and per half-second segment (for masking);
+//! - **crest factor**, **loudness range** (EBU Tech 3342 percentiles),
+//!   **sibilance** (share of 4.4–12 kHz), **low-end share**, **onset rate** and a
+//!   **bleed** estimate (the level between hits relative to the hits).
+//!
+//! Why by hand: the workspace's `Analyzer` measures a whole release (true peak
+//! at 8×, third-octave spectra, stereo, QC) and runs its K-weighting in the
+//! time domain; one FFT pass here gives the few numbers the rules need at a
+//! fraction of the cost (see bench/automix.sh), and relative gates that the
+//! invariance property requires.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use mixmaster_io::AudioReader;
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// Upper edges of Zwicker's critical bands (Bark 1–24), Hz; the 25th band runs
+/// from 15.5 kHz to Nyquist.
+pub const BARK_EDGES_HZ: [f64; 24] = [
+    100.0, 200.0, 300.0, 400.0, 510.0, 630.0, 770.0, 920.0, 1080.0, 1270.0, 1480.0, 1720.0, 2000.0,
+    2320.0, 2700.0, 3150.0, 3700.0, 4400.0, 5300.0, 6400.0, 7700.0, 9500.0, 12000.0, 15500.0,
+];
+/// Number of critical bands measured.
+pub const BANDS: usize = BARK_EDGES_HZ.len() + 1;
+/// First band counted as sibilance (4.4 kHz) and the band past the last (12 kHz).
+const SIBILANT_BANDS: std::ops::Range<usize> = 18..23;
+/// Power below this edge counts as low end, Hz.
+const LOW_END_HZ: f64 = 120.0;
+/// A block quieter than the stem's loudest block by more than this is silence, LU.
+const SILENCE_GATE_LU: f64 = 60.0;
+/// Blocks below this are digital silence whatever the stem, LUFS.
+const FLOOR_LUFS: f64 = -110.0;
+/// BS.1770 relative gate, LU.
+const RELATIVE_GATE_LU: f64 = 10.0;
+/// Seconds per masking segment.
+const SEGMENT_S: f64 = 0.5;
+
+/// Lower and upper edge of critical band `b`, Hz (`nyquist` closes the last).
+pub fn band_edges(b: usize, nyquist: f64) -> (f64, f64) {
+    let lo = if b == 0 { 20.0 } else { BARK_EDGES_HZ[b - 1] };
+    let hi = BARK_EDGES_HZ
+        .get(b)
+        .copied()
+        .unwrap_or(nyquist.max(lo * 1.1));
+    (lo, hi)
+}
+
+/// Geometric centre of critical band `b`, Hz.
+pub fn band_centre(b: usize, nyquist: f64) -> f64 {
+    let (lo, hi) = band_edges(b, nyquist);
+    (lo * hi).sqrt()
+}
+
+/// What the rules know about one stem. Levels are in dB of mean square (dBFS
+/// for a full-scale sine = −3) unless marked LUFS; ratios are scale-free.
+#[derive(Debug, Clone, Serialize)]
+pub struct StemFeatures {
+    /// Sample rate, Hz.
+    pub sample_rate: u32,
+    /// Channels.
+    pub channels: usize,
+    /// Length, seconds.
+    pub seconds: f64,
+    /// Loudness of the active part (silence and quiet tails gated out), LUFS;
+    /// `None` when the stem is silent.
+    pub active_lufs: Option<f64>,
+    /// Share of the stem's length that is active, 0–1.
+    pub active_share: f64,
+    /// Sample peak, dBFS.
+    pub peak_dbfs: f64,
+    /// Sample peak over the active RMS, dB.
+    pub crest_db: f64,
+    /// Loudness range (EBU Tech 3342 style, relative gates only), LU.
+    pub lra_lu: f64,
+    /// Long-term power per critical band over the active hops, dB.
+    pub bands_db: Vec<f64>,
+    /// Power-weighted mean frequency, Hz.
+    pub centroid_hz: f64,
+    /// Share of the power below 120 Hz, 0–1.
+    pub low_share: f64,
+    /// 95th percentile over active hops of the 4.4–12 kHz share of the power, dB
+    /// (0 dB = all of it).
+    pub sibilance_db: f64,
+    /// 95th percentile of the 4.4–12 kHz level per hop, dB.
+    pub sibilant_level_db: f64,
+    /// Onsets per active second.
+    pub onsets_per_s: f64,
+    /// Level between hits (10th percentile of all hops) relative to the hits
+    /// (95th percentile of the audible hops), dB; near 0 for sustained sounds,
+    /// very low for clean hits.
+    pub floor_db: f64,
+    /// 95th percentile hop mean square among non-silent hops, dB.
+    pub hit_db: f64,
+    /// Per-hop level and peak (dB), for the dynamics rules' gain estimates.
+    #[serde(skip)]
+    pub hops: Vec<HopLevel>,
+    /// Band powers per half-second segment (linear), for the masking measure.
+    #[serde(skip)]
+    pub segments: Vec<[f32; BANDS]>,
+}
+
+/// One hop's level and peak, dB.
+#[derive(Debug, Clone, Copy)]
+pub struct HopLevel {
+    /// Mean square of the hop, dB.
+    pub ms_db: f64,
+    /// Sample peak of the hop, dB.
+    pub peak_db: f64,
+    /// Whether the hop is inside the active part.
+    pub active: bool,
+}
+
+fn db(p: f64) -> f64 {
+    10.0 * p.max(1e-30).log10()
+}
+
+/// |H(f)|² of the BS.1770 K-weighting (pre-filter shelf × RLB high-pass) at
+/// `fs`, with the analog-matched coefficients libebur128 uses at any rate.
+fn k_weight_power(f: f64, fs: f64) -> f64 {
+    let resp = |b: [f64; 3], a: [f64; 3]| {
+        let w = std::f64::consts::TAU * f / fs;
+        let z1 = Complex::new(w.cos(), -w.sin());
+        let z2 = z1 * z1;
+        let num = z1 * b[1] + z2 * b[2] + b[0];
+        let den = z1 * a[1] + z2 * a[2] + a[0];
+        (num / den).norm_sqr()
+    };
+    let (f0, g, q) = (1681.974450955533, 3.999843853973347, 0.7071752369554196);
+    let k = (std::f64::consts::PI * f0 / fs).tan();
+    let vh = 10f64.powf(g / 20.0);
+    let vb = vh.powf(0.4996667741545416);
+    let a0 = 1.0 + k / q + k * k;
+    let shelf = resp(
+        [
+            (vh + vb * k / q + k * k) / a0,
+            2.0 * (k * k - vh) / a0,
+            (vh - vb * k / q + k * k) / a0,
+        ],
+        [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0],
+    );
+    let (f0, q) = (38.13547087602444, 0.5003270373238773);
+    let k = (std::f64::consts::PI * f0 / fs).tan();
+    let a0 = 1.0 + k / q + k * k;
+    let hp = resp(
+        [1.0, -2.0, 1.0],
+        [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0],
+    );
+    shelf * hp
+}
+
+/// The `p`-quantile (0–1) of `v` (sorted in place); `None` when empty.
+pub fn quantile(v: &mut [f64], p: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() - 1) as f64 * p).round() as usize;
+    Some(v[i])
+}
+
+/// Per-frame spectral analyser: window, FFT, bin weights.
+struct FrameAnalyser {
+    n: usize,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+    input: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    /// K-weighting power per bin.
+    kw: Vec<f64>,
+    /// Critical band per bin.
+    band: Vec<usize>,
+    /// Bin frequency per bin, Hz.
+    freq: Vec<f64>,
+}
+
+impl FrameAnalyser {
+    fn new(n: usize, fs: f64) -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+        let bins = n / 2 + 1;
+        let freq: Vec<f64> = (0..bins).map(|k| k as f64 * fs / n as f64).collect();
+        Self {
+            n,
+            window: (0..n)
+                .map(|i| (std::f64::consts::PI * (i as f64 + 0.5) / n as f64).sin() as f32)
+                .collect(),
+            input: vec![0.0; n],
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            fft,
+            kw: freq.iter().map(|f| k_weight_power(*f, fs)).collect(),
+            band: freq
+                .iter()
+                .map(|f| BARK_EDGES_HZ.iter().take_while(|e| *f >= **e).count())
+                .collect(),
+            freq,
+        }
+    }
+
+    /// Adds this frame's energy (per hop: K-weighted, per band) into the sums.
+    fn add(&mut self, frame: &[f32], kpow: &mut f64, bands: &mut [f64; BANDS]) {
+        for ((x, s), w) in self.input.iter_mut().zip(frame).zip(&self.window) {
+            *x = s * w;
+        }
+        // Lengths match the plan, so the transform cannot fail.
+        if self
+            .fft
+            .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch)
+            .is_err()
+        {
+            return;
+        }
+        let last = self.spectrum.len() - 1;
+        let norm = 1.0 / self.n as f64;
+        for (k, c) in self.spectrum.iter().enumerate() {
+            let twice = if k == 0 || k == last { 1.0 } else { 2.0 };
+            let p = f64::from(c.norm_sqr()) * twice * norm;
+            *kpow += p * self.kw[k];
+            bands[self.band[k]] += p;
+        }
+    }
+}
+
+/// Raw per-hop measurements before gating.
+struct Hop {
+    kms: f64,
+    ms: f64,
+    peak: f32,
+    bands: [f64; BANDS],
+}
+
+/// Measures the stem at `path`.
+pub fn measure(path: &Path) -> Result<StemFeatures> {
+    let mut reader = AudioReader::open(path)?;
+    let info = reader.info().clone();
+    let fs = f64::from(info.sample_rate);
+    let ch = info.channels;
+    if ch == 0 {
+        return Err(Error::input(path, "no audio channels"));
+    }
+    // ~43 ms frames at 44.1/48 kHz: fine enough for onsets, 21 Hz bins.
+    let n = (2048.0 * (fs / 48_000.0)).max(256.0) as usize;
+    let n = n.next_power_of_two();
+    let hop = n / 2;
+    let mut fa = FrameAnalyser::new(n, fs);
+    let mut window: Vec<Vec<f32>> = vec![vec![0.0; n]; ch];
+    let mut block: Vec<Vec<f32>> = vec![Vec::with_capacity(hop); ch];
+    let mut hops: Vec<Hop> = Vec::new();
+    let mut total_frames = 0usize;
+    let mut pending_tail = true;
+    loop {
+        let got = reader.read_block(&mut block, hop)?;
+        if got == 0 {
+            // One last frame so the final hop's second half is seen.
+            if !pending_tail || total_frames == 0 {
+                break;
+            }
+            pending_tail = false;
+        }
+        total_frames += got;
+        let mut h = Hop {
+            kms: 0.0,
+            ms: 0.0,
+            peak: 0.0,
+            bands: [0.0; BANDS],
+        };
+        for (w, b) in window.iter_mut().zip(&block) {
+            w.copy_within(hop.., 0);
+            w[hop..hop + got].copy_from_slice(&b[..got]);
+            w[hop + got..].fill(0.0);
+            for x in &b[..got] {
+                h.ms += f64::from(*x) * f64::from(*x);
+                h.peak = h.peak.max(x.abs());
+            }
+            fa.add(w, &mut h.kms, &mut h.bands);
+        }
+        if !h.kms.is_finite() || !h.ms.is_finite() {
+            return Err(Error::input(
+                path,
+                "the audio holds NaN or infinite samples",
+            ));
+        }
+        let scale = 1.0 / hop as f64;
+        h.kms *= scale;
+        h.ms *= scale;
+        for b in &mut h.bands {
+            *b *= scale;
+        }
+        hops.push(h);
+        if got == 0 {
+            break;
+        }
+    }
+    Ok(summarise(
+        &hops,
+        info.sample_rate,
+        ch,
+        total_frames,
+        hop,
+        &fa.freq_bands(),
+    ))
+}
+
+impl FrameAnalyser {
+    /// Centre frequency of each critical band at this rate.
+    fn freq_bands(&self) -> Vec<f64> {
+        let nyq = self.freq.last().copied().unwrap_or(24_000.0);
+        (0..BANDS).map(|b| band_centre(b, nyq)).collect()
+    }
+}
+
+/// Loudness of mean square `z` (sum over channels of K-weighted power), LUFS.
+fn lufs(z: f64) -> f64 {
+    -0.691 + db(z)
+}
+
+/// Means of `x` over windows of `len` hops every `step` hops.
+fn blocks(x: &[f64], len: usize, step: usize) -> Vec<f64> {
+    if x.is_empty() {
+        return Vec::new();
+    }
+    let len = len.clamp(1, x.len());
+    (0..=(x.len() - len))
+        .step_by(step.max(1))
+        .map(|i| x[i..i + len].iter().sum::<f64>() / len as f64)
+        .collect()
+}
+
+/// Gates `blocks` (mean squares) relative to the loudest: silence (−60 LU and
+/// the floor), then `relative` LU below the power mean. Returns the gate
+/// threshold (mean square) and the gated blocks.
+fn relative_gate(blocks: &[f64], relative: f64) -> Option<(f64, Vec<f64>)> {
+    let max = blocks.iter().copied().fold(0.0, f64::max);
+    let floor = 10f64.powf((FLOOR_LUFS + 0.691) / 10.0);
+    if max <= floor {
+        return None;
+    }
+    let silence = (max * 10f64.powf(-SILENCE_GATE_LU / 10.0)).max(floor);
+    let audible: Vec<f64> = blocks.iter().copied().filter(|z| *z > silence).collect();
+    let mean = audible.iter().sum::<f64>() / audible.len() as f64;
+    let gate = mean * 10f64.powf(-relative / 10.0);
+    Some((gate, audible.into_iter().filter(|z| *z > gate).collect()))
+}
+
+fn summarise(
+    hops: &[Hop],
+    sample_rate: u32,
+    channels: usize,
+    frames: usize,
+    hop: usize,
+    centres: &[f64],
+) -> StemFeatures {
+    let fs = f64::from(sample_rate);
+    let hop_s = hop as f64 / fs;
+    let kms: Vec<f64> = hops.iter().map(|h| h.kms).collect();
+    let per = |s: f64| ((s / hop_s).round() as usize).max(1);
+    let momentary = blocks(&kms, per(0.4), per(0.1));
+    let mut f = StemFeatures {
+        sample_rate,
+        channels,
+        seconds: frames as f64 / fs,
+        active_lufs: None,
+        active_share: 0.0,
+        peak_dbfs: db(hops
+            .iter()
+            .map(|h| f64::from(h.peak).powi(2))
+            .fold(0.0, f64::max)),
+        crest_db: 0.0,
+        lra_lu: 0.0,
+        bands_db: vec![db(0.0); BANDS],
+        centroid_hz: 0.0,
+        low_share: 0.0,
+        sibilance_db: db(0.0),
+        sibilant_level_db: db(0.0),
+        onsets_per_s: 0.0,
+        floor_db: db(0.0),
+        hit_db: db(0.0),
+        hops: Vec::new(),
+        segments: Vec::new(),
+    };
+    let Some((gate, active)) = relative_gate(&momentary, RELATIVE_GATE_LU) else {
+        return f;
+    };
+    f.active_lufs = Some(lufs(active.iter().sum::<f64>() / active.len() as f64));
+    // Short-term (3 s) loudness range: 10th to 95th percentile above a −20 LU gate.
+    let short = blocks(&kms, per(3.0), per(0.5));
+    if let Some((_, mut st)) = relative_gate(&short, 20.0) {
+        let lo = quantile(&mut st, 0.10).unwrap_or(0.0);
+        let hi = quantile(&mut st, 0.95).unwrap_or(0.0);
+        f.lra_lu = db(hi) - db(lo);
+    }
+    // A hop is active when its own loudness passes the gate.
+    let active_hop: Vec<bool> = kms.iter().map(|z| *z > gate).collect();
+    let n_active = active_hop.iter().filter(|a| **a).count().max(1);
+    f.active_share = n_active as f64 / hops.len().max(1) as f64;
+    let mut bands = [0.0f64; BANDS];
+    let mut ms = 0.0;
+    let mut sib_share = Vec::new();
+    let mut sib_level = Vec::new();
+    for (h, _) in hops.iter().zip(&active_hop).filter(|(_, a)| **a) {
+        for (s, b) in bands.iter_mut().zip(&h.bands) {
+            *s += b;
+        }
+        ms += h.ms;
+        let total: f64 = h.bands.iter().sum();
+        let hi: f64 = h.bands[SIBILANT_BANDS].iter().sum();
+        if total > 0.0 {
+            sib_share.push(db(hi / total));
+            sib_level.push(db(hi));
+        }
+    }
+    let total: f64 = bands.iter().sum();
+    f.bands_db = bands.iter().map(|b| db(b / n_active as f64)).collect();
+    f.centroid_hz = bands.iter().zip(centres).map(|(p, c)| p * c).sum::<f64>() / total.max(1e-30);
+    // The first critical band (0–100 Hz) plus a linear share of the second up to 120 Hz.
+    let low = bands[0] + bands[1] * (LOW_END_HZ - 100.0) / 100.0;
+    f.low_share = low / total.max(1e-30);
+    f.crest_db = f.peak_dbfs - db(ms / n_active as f64);
+    f.sibilance_db = quantile(&mut sib_share, 0.95).unwrap_or(f.sibilance_db);
+    f.sibilant_level_db = quantile(&mut sib_level, 0.95).unwrap_or(f.sibilant_level_db);
+    // Hop levels for onsets, bleed and the dynamics estimates.
+    let max_ms = hops.iter().map(|h| h.ms).fold(0.0, f64::max);
+    let audible = max_ms * 10f64.powf(-SILENCE_GATE_LU / 10.0);
+    f.hops = hops
+        .iter()
+        .zip(&active_hop)
+        .map(|(h, a)| HopLevel {
+            ms_db: db(h.ms),
+            peak_db: db(f64::from(h.peak).powi(2)),
+            active: *a,
+        })
+        .collect();
+    let mut onsets = 0usize;
+    let mut since = usize::MAX;
+    let min_gap = per(0.06);
+    for i in 2..hops.len() {
+        since = since.saturating_add(1);
+        if hops[i].ms > audible && db(hops[i].ms) - db(hops[i - 2].ms) >= 9.0 && since >= min_gap {
+            onsets += 1;
+            since = 0;
+        }
+    }
+    f.onsets_per_s = onsets as f64 / (n_active as f64 * hop_s);
+    let mut levels: Vec<f64> = hops
+        .iter()
+        .filter(|h| h.ms > audible * 1e-2)
+        .map(|h| db(h.ms))
+        .collect();
+    f.hit_db = quantile(&mut levels, 0.95).unwrap_or(f.hit_db);
+    // The floor counts every hop, digital silence included: clean hits with
+    // nothing between them have no floor to gate.
+    let mut all: Vec<f64> = hops.iter().map(|h| db(h.ms)).collect();
+    let floor = quantile(&mut all, 0.10).unwrap_or(f.floor_db);
+    f.floor_db = floor - f.hit_db;
+    // Half-second segments of band power for the masking measure.
+    let seg = per(SEGMENT_S);
+    f.segments = hops
+        .chunks(seg)
+        .map(|c| {
+            let mut s = [0.0f32; BANDS];
+            for h in c {
+                for (x, b) in s.iter_mut().zip(&h.bands) {
+                    *x += (*b / c.len() as f64) as f32;
+                }
+            }
+            s
+        })
+        .collect();
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * 0.3
+            })
+            .collect()
+    }
+
+    fn hops_of(x: &[f32], fs: f64) -> (Vec<Hop>, usize, Vec<f64>) {
+        let n = 2048;
+        let hop = n / 2;
+        let mut fa = FrameAnalyser::new(n, fs);
+        let mut w = vec![0.0f32; n];
+        let mut out = Vec::new();
+        for chunk in x.chunks(hop) {
+            w.copy_within(hop.., 0);
+            w[hop..hop + chunk.len()].copy_from_slice(chunk);
+            w[hop + chunk.len()..].fill(0.0);
+            let mut h = Hop {
+                kms: 0.0,
+                ms: chunk.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / hop as f64,
+                peak: chunk.iter().fold(0.0f32, |m, v| m.max(v.abs())),
+                bands: [0.0; BANDS],
+            };
+            fa.add(&w, &mut h.kms, &mut h.bands);
+            h.kms /= hop as f64;
+            h.bands.iter_mut().for_each(|b| *b /= hop as f64);
+            out.push(h);
+        }
+        let c = fa.freq_bands();
+        (out, hop, c)
+    }
+
+    /// The FFT-domain K-weighting reads what the `ebur128` crate reads on
+    /// steady noise (BS.1770 integrated, which equals the active loudness of
+    /// a signal with no pauses) to within 0.2 LU.
+    #[test]
+    fn active_loudness_matches_bs1770_on_noise() {
+        let fs = 48_000u32;
+        let x = noise(fs as usize * 6, 7);
+        let (h, hop, c) = hops_of(&x, f64::from(fs));
+        let f = summarise(&h, fs, 1, x.len(), hop, &c);
+        let mut m = ebur128::EbuR128::new(1, fs, ebur128::Mode::I).unwrap();
+        m.add_frames_f32(&x).unwrap();
+        let want = m.loudness_global().unwrap();
+        let got = f.active_lufs.unwrap();
+        assert!((got - want).abs() < 0.2, "{got} vs {want}");
+    }
+
+    /// Silence between notes is gated out: bursts of noise with 1 s or 3 s
+    /// pauses read the same active loudness (a plain average would differ by
+    /// 3 dB), equal to BS.1770's integrated loudness (whose −70 LUFS gate drops
+    /// digital silence) within 0.2 LU; the active share follows the duty cycle.
+    #[test]
+    fn pauses_are_gated_out() {
+        let fs = 48_000u32;
+        let burst = noise(fs as usize, 3);
+        let with_pauses = |pause_s: usize| {
+            let mut x = Vec::new();
+            for _ in 0..4 {
+                x.extend_from_slice(&burst);
+                x.extend(std::iter::repeat_n(0.0f32, fs as usize * pause_s));
+            }
+            x
+        };
+        let (short, long) = (with_pauses(1), with_pauses(3));
+        let measure = |x: &[f32]| {
+            let (h, hop, c) = hops_of(x, f64::from(fs));
+            summarise(&h, fs, 1, x.len(), hop, &c)
+        };
+        let (a, b) = (measure(&short), measure(&long));
+        let (la, lb) = (a.active_lufs.unwrap(), b.active_lufs.unwrap());
+        assert!((la - lb).abs() < 0.1, "{la} vs {lb}");
+        let mut m = ebur128::EbuR128::new(1, fs, ebur128::Mode::I).unwrap();
+        m.add_frames_f32(&short).unwrap();
+        let want = m.loudness_global().unwrap();
+        assert!((la - want).abs() < 0.2, "{la} vs {want}");
+        assert!((a.active_share - 0.5).abs() < 0.1, "{}", a.active_share);
+        assert!((b.active_share - 0.25).abs() < 0.1, "{}", b.active_share);
+        // Clean bursts: the floor between them is far below them.
+        assert!(a.floor_db < -60.0, "{}", a.floor_db);
+    }
+
+    /// A −12 dB copy reads 12 dB lower and keeps every scale-free feature.
+    #[test]
+    fn features_follow_gain_exactly() {
+        let fs = 48_000u32;
+        let x = noise(fs as usize * 3, 11);
+        let y: Vec<f32> = x.iter().map(|v| v * 0.251_188_64).collect();
+        let (hx, hop, c) = hops_of(&x, f64::from(fs));
+        let (hy, _, _) = hops_of(&y, f64::from(fs));
+        let (a, b) = (
+            summarise(&hx, fs, 1, x.len(), hop, &c),
+            summarise(&hy, fs, 1, y.len(), hop, &c),
+        );
+        let d = a.active_lufs.unwrap() - b.active_lufs.unwrap();
+        assert!((d - 12.0).abs() < 0.01, "{d}");
+        assert!((a.crest_db - b.crest_db).abs() < 0.01);
+        assert!((a.centroid_hz - b.centroid_hz).abs() < 1.0);
+        assert!((a.sibilance_db - b.sibilance_db).abs() < 0.01);
+    }
+
+    #[test]
+    fn silence_has_no_loudness() {
+        let x = vec![0.0f32; 48_000];
+        let (h, hop, c) = hops_of(&x, 48_000.0);
+        let f = summarise(&h, 48_000, 1, x.len(), hop, &c);
+        assert!(f.active_lufs.is_none());
+        assert!(f.bands_db.iter().all(|b| b.is_finite()));
+    }
+}

@@ -1,0 +1,171 @@
+//! Automatic mixing: an explainable first mix from raw stems.
+//!
+//! Analyse each stem once ([`features`], in parallel), decide like a mix
+//! engineer with knowledge-engineered rules from the automatic-mixing
+//! literature ([`levels`], [`pan`], [`eq`], [`masking`], [`dynamics`],
+//! [`space`], put together by [`decide`]), and write the result as an
+//! ordinary session — the same TOML `mixmaster mix` renders — with a `why`
+//! beside every automatic setting. The report ([`AutomixReport`]) carries the
+//! measurements and decisions for people and tools.
+//!
+//! **Invariance.** Every measurement the rules use is either scale-free (crest,
+//! loudness range, spectral shape, sibilance share, bleed ratio) or moves 1:1
+//! with the stem's gain (active loudness). The first insert trims each stem to
+//! a fixed staging loudness, so every later threshold meets the same signal
+//! whatever level the stem arrived at: scaling a stem by any gain leaves the
+//! mix unchanged but for float rounding.
+
+pub mod decide;
+pub mod dynamics;
+pub mod eq;
+pub mod features;
+pub mod levels;
+pub mod masking;
+pub mod pan;
+pub mod report;
+pub mod space;
+
+use std::path::{Path, PathBuf};
+
+use mixmaster_io::{WriteOptions, check_output, write_file_atomic};
+use rayon::prelude::*;
+
+pub use features::StemFeatures;
+pub use report::{AutomixReport, Decision, MaskingPair, MixLevels, StemReport};
+
+use crate::mix::{RenderOptions, Session, render_file};
+use crate::{Error, Progress, Result};
+
+/// How to run the automix.
+#[derive(Debug, Clone, Default)]
+pub struct AutomixOptions {
+    /// Overwrite the session (and the render) if they exist.
+    pub force: bool,
+    /// Also render the mix here.
+    pub render: Option<PathBuf>,
+    /// Worker threads for analysis and render (`None` = all cores).
+    pub threads: Option<usize>,
+}
+
+/// `path` relative to `base` when it lies under it, else absolute.
+fn rebase(path: &Path, base: &Path) -> PathBuf {
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let (p, b) = (canon(path), canon(base));
+    p.strip_prefix(&b).map_or(p.clone(), Path::to_path_buf)
+}
+
+/// The starting session and how each role was chosen: from a folder of stems
+/// (roles from names or a listen, as `init` does) or from a session file (its
+/// roles as written), with track paths relative to `session_dir`.
+fn starting_point(input: &Path, session_dir: &Path) -> Result<(Session, Vec<String>)> {
+    if input.is_dir() {
+        let r = crate::mix::init::build(input, session_dir)?;
+        let why = r.choices.iter().map(|c| c.reason.clone()).collect();
+        return Ok((r.session, why));
+    }
+    let mut s = crate::mix::load(input)?;
+    let base = crate::mix::validate::base_dir(input);
+    for t in &mut s.tracks {
+        t.file = rebase(&base.join(&t.file), session_dir);
+    }
+    // Returns from an earlier automix are rebuilt from the new decisions.
+    s.buses
+        .retain(|b| ![space::PLATE, space::ROOM, space::ECHO].contains(&b.name.as_str()));
+    let why = s
+        .tracks
+        .iter()
+        .map(|t| format!("role {:?} as the session file says", t.role))
+        .collect();
+    Ok((s, why))
+}
+
+/// Analyses the stems and decides: the session (paths relative to
+/// `session_dir`) and the report (no mix levels yet).
+pub fn plan(
+    input: &Path,
+    session_dir: &Path,
+    threads: Option<usize>,
+) -> Result<(Session, AutomixReport)> {
+    let (mut session, role_why) = starting_point(input, session_dir)?;
+    let paths: Vec<PathBuf> = session
+        .tracks
+        .iter()
+        .map(|t| session_dir.join(&t.file))
+        .collect();
+    let measure = || -> Vec<Result<StemFeatures>> {
+        paths.par_iter().map(|p| features::measure(p)).collect()
+    };
+    let measured = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::input(input, format!("cannot start {n} threads: {e}")))?
+            .install(measure),
+        None => measure(),
+    };
+    let features = measured.into_iter().collect::<Result<Vec<_>>>()?;
+    let d = decide::decide(&mut session.tracks, features, &role_why);
+    session.buses.extend(d.returns);
+    let report = AutomixReport {
+        session_path: PathBuf::new(),
+        lead: d.lead,
+        stems: d.stems,
+        lr_balance_db: d.lr_balance_db,
+        masking: d.masking,
+        mix: None,
+        warnings: d.warnings,
+    };
+    Ok((session, report))
+}
+
+/// Automixes `input` (a folder of stems or a session file) into the session
+/// `output`, written atomically and never over an existing file unless
+/// `force`; renders it when asked.
+pub fn automix(
+    input: &Path,
+    output: &Path,
+    opts: &AutomixOptions,
+    progress: &mut dyn Progress,
+) -> Result<AutomixReport> {
+    let write = WriteOptions {
+        force: opts.force,
+        inputs: vec![input.to_path_buf()],
+    };
+    check_output(output, &write)?;
+    if let Some(mix) = &opts.render {
+        check_output(
+            mix,
+            &WriteOptions {
+                force: opts.force,
+                inputs: vec![input.to_path_buf(), output.to_path_buf()],
+            },
+        )?;
+    }
+    let dir = crate::mix::validate::base_dir(output);
+    let (session, mut report) = plan(input, &dir, opts.threads)?;
+    let text = toml::to_string_pretty(&session)
+        .map_err(|e| Error::input(output, format!("cannot serialise the session: {e}")))?;
+    write_file_atomic(output, text.as_bytes(), &write)?;
+    report.session_path = output.to_path_buf();
+    if let Some(mix) = &opts.render {
+        let r = render_file(
+            output,
+            &RenderOptions {
+                output: mix.clone(),
+                stems_dir: None,
+                threads: opts.threads,
+                sample_format: mixmaster_io::SampleFormat::Int24,
+                force: opts.force,
+            },
+            progress,
+        )?;
+        report.warnings.extend(r.warnings);
+        report.mix = Some(MixLevels {
+            path: mix.clone(),
+            integrated_lufs: r.integrated_lufs,
+            true_peak_dbtp: r.true_peak_dbtp,
+            headroom_gain_db: r.headroom_gain_db,
+        });
+    }
+    Ok(report)
+}

@@ -1,0 +1,445 @@
+//! Automix properties on corpus-like stems synthesised here: drum hits (a kick
+//! with spill from the kit), a bass line, a pad, hats and a formant "vocal"
+//! with sibilants. Three seconds each keep the suite fast in the dev profile.
+//!
+//! Per-stem loudness in the final mix is measured by rendering each track
+//! soloed and moving it by the difference between the full mix's headroom gain
+//! and the solo render's (the renderer normalises every render's true peak).
+
+use std::f64::consts::TAU;
+use std::path::{Path, PathBuf};
+
+use mixmaster::NoProgress;
+use mixmaster::automix::{AutomixOptions, AutomixReport, automix};
+use mixmaster::mix::inserts::Insert;
+use mixmaster::mix::{RenderOptions, Role, load, render_file};
+use mixmaster_io::{AudioBuffer, EncodeSpec, FileFormat, SampleFormat, WriteOptions, write_audio};
+
+const RATE: u32 = 48_000;
+const SECONDS: f64 = 3.0;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+fn frames() -> usize {
+    (SECONDS * f64::from(RATE)) as usize
+}
+
+fn t(i: usize) -> f64 {
+    i as f64 / f64::from(RATE)
+}
+
+/// Hits every `period` s from `start`: `f(time since hit)`.
+fn hits(period: f64, start: f64, f: impl Fn(f64) -> f64) -> Vec<f64> {
+    (0..frames())
+        .map(|i| {
+            let x = t(i) - start;
+            if x < 0.0 { 0.0 } else { f(x % period) }
+        })
+        .collect()
+}
+
+fn kick() -> Vec<f64> {
+    let mut rng = Rng(3);
+    let body = hits(0.5, 0.0, |x| {
+        let phase = TAU * (50.0 * x + 70.0 * 0.03 * (1.0 - (-x / 0.03).exp()));
+        0.8 * phase.sin() * (-x / 0.12).exp()
+    });
+    // Spill from the rest of the kit, 40 dB down: a gate should open only on hits.
+    body.iter().map(|b| b + 0.006 * rng.next()).collect()
+}
+
+fn snare() -> Vec<f64> {
+    let mut rng = Rng(5);
+    let env = hits(0.5, 0.25, |x| (-x / 0.08).exp());
+    env.iter()
+        .enumerate()
+        .map(|(i, e)| e * (0.4 * rng.next() + 0.3 * (TAU * 190.0 * t(i)).sin()))
+        .collect()
+}
+
+fn hats() -> Vec<f64> {
+    let mut rng = Rng(9);
+    let env = hits(0.125, 0.0, |x| (-x / 0.02).exp());
+    let mut prev = 0.0;
+    env.iter()
+        .map(|e| {
+            let n = rng.next();
+            let y = n - prev; // first difference: a bright, hat-like noise
+            prev = n;
+            0.3 * e * y
+        })
+        .collect()
+}
+
+fn bass() -> Vec<f64> {
+    let notes = [55.0, 55.0, 73.4, 65.4, 55.0, 82.4];
+    (0..frames())
+        .map(|i| {
+            let f = notes[(t(i) / 0.5) as usize % notes.len()];
+            let x = t(i) % 0.5;
+            let env = (1.0 - (-x / 0.01).exp()) * (-x / 0.8).exp();
+            let s: f64 = (1..6)
+                .map(|h| (TAU * f * h as f64 * t(i)).sin() / h as f64)
+                .sum();
+            0.4 * env * s
+        })
+        .collect()
+}
+
+fn pad() -> Vec<f64> {
+    // A sustained chord whose harmonics sit right in the vocal's formants.
+    let chord = [220.0, 277.2, 329.6, 440.0];
+    (0..frames())
+        .map(|i| {
+            let s: f64 = chord
+                .iter()
+                .flat_map(|f| {
+                    (1..8).map(move |h| (TAU * f * h as f64 * t(i)).sin() / (h as f64).powf(0.7))
+                })
+                .sum();
+            0.05 * s
+        })
+        .collect()
+}
+
+fn vocal() -> Vec<f64> {
+    let mut rng = Rng(11);
+    let (mut p1, mut p2) = (0.0, 0.0);
+    (0..frames())
+        .map(|i| {
+            let syl = t(i) % 0.4;
+            let n = rng.next();
+            let hp = n - 2.0 * p1 + p2; // second difference: sibilant-bright noise
+            p2 = p1;
+            p1 = n;
+            if syl < 0.06 {
+                // an "s" at the start of each syllable
+                return 0.15 * hp;
+            }
+            if syl > 0.33 {
+                return 0.0;
+            }
+            let f0 = 180.0 + 20.0 * (TAU * 0.5 * t(i)).sin();
+            let v: f64 = (1..30)
+                .map(|h| {
+                    let f = f0 * h as f64;
+                    let formant = |c: f64, bw: f64| 1.0 / (1.0 + ((f - c) / bw).powi(2));
+                    let w = formant(700.0, 120.0)
+                        + 0.6 * formant(1200.0, 150.0)
+                        + 0.3 * formant(2600.0, 250.0);
+                    w * (TAU * f * t(i)).sin()
+                })
+                .sum();
+            0.25 * v
+        })
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, x: &[f64], gain_db: f64) -> PathBuf {
+    let g = 10f64.powf(gain_db / 20.0);
+    let ch: Vec<f32> = x.iter().map(|v| (v * g) as f32).collect();
+    let path = dir.join(name);
+    write_audio(
+        &path,
+        &AudioBuffer {
+            sample_rate: RATE,
+            channels: vec![ch],
+        },
+        EncodeSpec {
+            format: FileFormat::Wav,
+            sample_format: SampleFormat::Float32,
+        },
+        &WriteOptions {
+            force: true,
+            inputs: Vec::new(),
+        },
+    )
+    .expect("write stem");
+    path
+}
+
+const NAMES: [&str; 6] = ["kick", "snare", "hats", "bass", "pad", "lead_vox"];
+
+fn signals() -> Vec<Vec<f64>> {
+    vec![kick(), snare(), hats(), bass(), pad(), vocal()]
+}
+
+/// Writes the six stems into `dir/stems`, stem `i` scaled by `gains[i]` dB.
+fn stems(dir: &Path, sig: &[Vec<f64>], gains: &[f64]) -> PathBuf {
+    let s = dir.join("stems");
+    std::fs::create_dir_all(&s).unwrap();
+    for ((name, x), g) in NAMES.iter().zip(sig).zip(gains) {
+        write(&s, &format!("{name}.wav"), x, *g);
+    }
+    s
+}
+
+fn run(dir: &Path, stems_dir: &Path, render: bool) -> AutomixReport {
+    let opts = AutomixOptions {
+        force: true,
+        render: render.then(|| dir.join("mix.wav")),
+        threads: None,
+    };
+    automix(
+        stems_dir,
+        &dir.join("session.auto.toml"),
+        &opts,
+        &mut NoProgress,
+    )
+    .expect("automix")
+}
+
+fn render(session: &Path, out: &Path) -> mixmaster::mix::RenderReport {
+    render_file(
+        session,
+        &RenderOptions {
+            output: out.to_path_buf(),
+            stems_dir: None,
+            threads: None,
+            sample_format: SampleFormat::Float32,
+            force: true,
+        },
+        &mut NoProgress,
+    )
+    .expect("render")
+}
+
+/// Each track's integrated loudness as it sits in the full mix, LUFS.
+fn contributions(dir: &Path) -> Vec<f64> {
+    let path = dir.join("session.auto.toml");
+    let full = render(&path, &dir.join("full.wav"));
+    let session = load(&path).unwrap();
+    (0..session.tracks.len())
+        .map(|i| {
+            let mut s = session.clone();
+            s.tracks[i].solo = true;
+            let p = dir.join(format!("solo{i}.toml"));
+            std::fs::write(&p, toml::to_string(&s).unwrap()).unwrap();
+            let r = render(&p, &dir.join(format!("solo{i}.wav")));
+            r.integrated_lufs.unwrap() - r.headroom_gain_db + full.headroom_gain_db
+        })
+        .collect()
+}
+
+#[test]
+fn writes_an_explained_session_that_parses_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = stems(dir.path(), &signals(), &[0.0; 6]);
+    let report = run(dir.path(), &s, true);
+    assert_eq!(report.lead.as_deref(), Some("lead_vox"));
+    let session =
+        load(&dir.path().join("session.auto.toml")).expect("the output parses and validates");
+    assert_eq!(session.tracks.len(), 6);
+    for t in &session.tracks {
+        assert!(!t.why.is_empty(), "{} has no why", t.name);
+        assert!(t.gain_db.is_finite() && t.pan.is_finite());
+        for i in &t.inserts {
+            let why = match i {
+                Insert::Gain(g) => g.why.clone(),
+                Insert::Eq(e) => e
+                    .bands
+                    .iter()
+                    .map(|b| b.why.clone())
+                    .collect::<Vec<_>>()
+                    .join(""),
+                Insert::Compressor(c) => c.why.clone(),
+                Insert::Gate(g) => g.why.clone(),
+                Insert::DeEsser(d) => d.why.clone(),
+                other => panic!("unexpected insert {other:?}"),
+            };
+            assert!(!why.is_empty(), "{}: insert without why: {i:?}", t.name);
+        }
+        assert!(t.sends.iter().all(|s| !s.why.is_empty()));
+    }
+    let by_role = |r: Role| session.tracks.iter().find(|t| t.role == r).unwrap();
+    // Centred foundation and lead; nothing on kick and bass sends.
+    for r in [Role::Kick, Role::Snare, Role::Bass, Role::LeadVocal] {
+        assert_eq!(by_role(r).pan, 0.0, "{r:?}");
+    }
+    assert!(by_role(Role::Kick).sends.is_empty() && by_role(Role::Bass).sends.is_empty());
+    assert!(by_role(Role::Hats).pan != 0.0);
+    // Measured sibilance → de-esser on the vocal; measured spill → gate on the kick.
+    let has = |t: &mixmaster::mix::Track, f: fn(&Insert) -> bool| t.inserts.iter().any(f);
+    assert!(has(by_role(Role::LeadVocal), |i| matches!(
+        i,
+        Insert::DeEsser(_)
+    )));
+    assert!(has(by_role(Role::Kick), |i| matches!(i, Insert::Gate(_))));
+    assert!(!has(by_role(Role::Pad), |i| matches!(i, Insert::Gate(_))));
+    // The mix lands on the session's headroom target (−6 dBTP by default).
+    let mix = report.mix.as_ref().unwrap();
+    let tp = mix.true_peak_dbtp.unwrap();
+    assert!((tp - session.session.headroom_dbtp).abs() < 0.1, "{tp}");
+    // The report serialises for tools, and the session text round-trips.
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(json.contains("\"decisions\"") && json.contains("\"why\""));
+    let text = std::fs::read_to_string(dir.path().join("session.auto.toml")).unwrap();
+    assert!(text.contains("why = "));
+    let again: mixmaster::mix::Session =
+        toml::from_str(&toml::to_string(&session).unwrap()).unwrap();
+    assert_eq!(again, session);
+    assert_eq!(report.pan_map().len(), 6);
+}
+
+/// Scaling any one stem by −12…+12 dB moves no stem's loudness in the final
+/// mix by more than 0.5 dB.
+#[test]
+fn per_stem_loudness_is_invariant_to_input_gain() {
+    let sig = signals();
+    let base = tempfile::tempdir().unwrap();
+    let s = stems(base.path(), &sig, &[0.0; 6]);
+    run(base.path(), &s, false);
+    let reference = contributions(base.path());
+    for (stem, gain) in [(5usize, 12.0), (3, -12.0), (0, 7.5)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gains = [0.0; 6];
+        gains[stem] = gain;
+        let s = stems(dir.path(), &sig, &gains);
+        run(dir.path(), &s, false);
+        let got = contributions(dir.path());
+        for (i, (a, b)) in reference.iter().zip(&got).enumerate() {
+            assert!(
+                (a - b).abs() <= 0.5,
+                "{} moved {:.3} dB when {} was scaled {gain:+} dB",
+                NAMES[i],
+                b - a,
+                NAMES[stem]
+            );
+        }
+    }
+}
+
+/// Whatever balance the stems arrive with (each off by a seeded ±10 dB), the
+/// automix lands every stem at its role's loudness relative to the lead: the
+/// RMS error of the rendered balance against the role targets stays under 1.5 dB
+/// (what EQ and compression move loudness by, beyond the estimates).
+#[test]
+fn recovers_the_balance_from_perturbed_stems() {
+    let sig = signals();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x5eed);
+    let gains: Vec<f64> = (0..6).map(|_| 10.0 * rng.next()).collect();
+    let s = stems(dir.path(), &sig, &gains);
+    let report = run(dir.path(), &s, false);
+    let got = contributions(dir.path());
+    let target: Vec<f64> = report
+        .stems
+        .iter()
+        .map(|s| {
+            if s.is_lead {
+                0.0
+            } else {
+                mixmaster::automix::levels::role_offset(s.role).0
+            }
+        })
+        .collect();
+    let rel = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| x - m).collect::<Vec<_>>()
+    };
+    let (a, b) = (rel(&got), rel(&target));
+    let rms = (a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len() as f64).sqrt();
+    assert!(
+        rms < 1.5,
+        "RMS balance error {rms:.2} dB: got {a:?}, wanted {b:?}"
+    );
+}
+
+/// The lead's masking by the rest of the mix goes down, and the pad (the main
+/// masker) gets a bounded cut where it covers the vocal.
+#[test]
+fn masking_of_the_lead_is_reduced() {
+    let dir = tempfile::tempdir().unwrap();
+    // The pad arrives 6 dB hot: in the plain sum it buries the vocal.
+    let s = stems(dir.path(), &signals(), &[0.0, 0.0, 0.0, 0.0, 6.0, 0.0]);
+    let report = run(dir.path(), &s, false);
+    let lead = report.lead_masking().expect("lead masking reported");
+    assert!(lead.before.excess_db > 3.0, "{lead:?}");
+    assert!(
+        lead.after.excess_db < lead.before.excess_db - 3.0,
+        "{lead:?}"
+    );
+    assert!(lead.after.masked_pct < lead.before.masked_pct, "{lead:?}");
+    let pad = report.stems.iter().find(|s| s.name == "pad").unwrap();
+    let cuts: Vec<_> = pad
+        .decisions
+        .iter()
+        .filter(|d| d.what == "eq" && d.why.contains("masks lead_vox"))
+        .collect();
+    assert!(!cuts.is_empty(), "{:?}", pad.decisions);
+    assert!(
+        report
+            .masking
+            .iter()
+            .any(|m| m.target == "lead_vox" && m.masker == "pad")
+    );
+}
+
+#[test]
+fn a_silent_stem_is_muted_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sig = signals();
+    sig[4] = vec![0.0; frames()];
+    let s = stems(dir.path(), &sig, &[0.0; 6]);
+    let report = run(dir.path(), &s, true);
+    let pad = report.stems.iter().find(|s| s.name == "pad").unwrap();
+    assert!(pad.muted && pad.gain_db == 0.0 && pad.features.active_lufs.is_none());
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("pad") && w.contains("silent"))
+    );
+    let session = load(&dir.path().join("session.auto.toml")).unwrap();
+    assert!(
+        session
+            .tracks
+            .iter()
+            .all(|t| t.gain_db.is_finite() && t.pan.is_finite())
+    );
+    assert!(report.mix.unwrap().integrated_lufs.unwrap().is_finite());
+}
+
+#[test]
+fn refuses_to_overwrite_and_reads_a_session_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = stems(dir.path(), &signals(), &[0.0; 6]);
+    let out = dir.path().join("session.auto.toml");
+    run(dir.path(), &s, false);
+    let before = std::fs::read_to_string(&out).unwrap();
+    let err = automix(&s, &out, &AutomixOptions::default(), &mut NoProgress).unwrap_err();
+    assert!(err.to_string().contains("exists"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), before);
+    // A session as input: its roles are kept (the pad called a string section here).
+    let mut session = load(&out).unwrap();
+    session.tracks[4].role = Role::Strings;
+    let edited = dir.path().join("edited.toml");
+    std::fs::write(&edited, toml::to_string(&session).unwrap()).unwrap();
+    let sub = dir.path().join("out");
+    std::fs::create_dir(&sub).unwrap();
+    let report = automix(
+        &edited,
+        &sub.join("again.toml"),
+        &AutomixOptions::default(),
+        &mut NoProgress,
+    )
+    .unwrap();
+    assert_eq!(report.stems[4].role, Role::Strings);
+    let again = load(&sub.join("again.toml")).expect("paths rebased to the new folder");
+    assert_eq!(again.buses.iter().filter(|b| b.name == "plate").count(), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(&sub)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+}
