@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use mixmaster_analysis::true_peak::{TruePeakMeter, to_dbtp};
 use mixmaster_analysis::{Analysis, AnalysisOptions, Analyzer, IntegratedLoudness};
+use mixmaster_dsp::dynamics::Limiter;
 use mixmaster_dsp::{ProcessSpec, Processor};
 use mixmaster_io::{
     AudioReader, AudioWriter, EncodeSpec, FileFormat, Mp3Options, Mp3Writer, Resampler,
@@ -325,16 +326,107 @@ pub struct Pass {
     pub delivered: bool,
 }
 
+/// Spacing of the gain-reduction series, s: the analysis hop, so it lines up
+/// with the short-term loudness and the envelope of the delivered file.
+pub const GAIN_REDUCTION_INTERVAL_S: f64 = 0.1;
+
+/// Frames in one [`GAIN_REDUCTION_INTERVAL_S`], rounded as the analyser
+/// rounds its 100 ms hop.
+fn interval_frames(rate: u32) -> usize {
+    ((f64::from(rate) * GAIN_REDUCTION_INTERVAL_S).round() as usize).max(1)
+}
+
+/// The limiter, with its largest gain reduction read every
+/// [`GAIN_REDUCTION_INTERVAL_S`]: each block is cut at interval boundaries and
+/// the limiter's max meter is read and restarted at each one.
+struct MeteredLimiter {
+    limiter: Limiter,
+    /// Frames per interval.
+    interval: usize,
+    /// Frames left in the current interval.
+    left: usize,
+    /// Largest reduction so far in the current interval, dB.
+    current_db: f64,
+    /// Largest reduction of every finished interval, dB (≥ 0).
+    series: Vec<f32>,
+}
+
+impl MeteredLimiter {
+    fn new(limiter: Limiter, rate: u32) -> Self {
+        let interval = interval_frames(rate);
+        Self {
+            limiter,
+            interval,
+            left: interval,
+            current_db: 0.0,
+            series: Vec::new(),
+        }
+    }
+
+    /// Largest reduction of the whole pass, dB, and the per-interval series
+    /// (the last, partial interval included).
+    fn finish(mut self) -> (f64, Vec<f32>) {
+        if self.left < self.interval {
+            self.series.push(self.current_db as f32);
+        }
+        let max = self.series.iter().fold(0.0f64, |m, &g| m.max(f64::from(g)));
+        (max, self.series)
+    }
+}
+
+impl Processor for MeteredLimiter {
+    fn prepare(&mut self, spec: &ProcessSpec) {
+        self.limiter.prepare(spec);
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let n = channels.first().map_or(0, |c| c.len());
+        let mut at = 0;
+        while at < n {
+            let take = self.left.min(n - at);
+            let mut piece: Vec<&mut [f32]> =
+                channels.iter_mut().map(|c| &mut c[at..at + take]).collect();
+            self.limiter.process(&mut piece);
+            self.current_db = self.current_db.max(self.limiter.max_gain_reduction_db());
+            self.limiter.reset_max_gain_reduction();
+            at += take;
+            self.left -= take;
+            if self.left == 0 {
+                self.series.push(self.current_db as f32);
+                self.current_db = 0.0;
+                self.left = self.interval;
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.limiter.reset();
+        self.left = self.interval;
+        self.current_db = 0.0;
+        self.series.clear();
+    }
+
+    fn latency(&self) -> usize {
+        self.limiter.latency()
+    }
+}
+
 /// Limiter (+ fades) over the cache; each aligned block goes to `sink`.
+/// Returns the largest gain reduction, dB, and its series every
+/// [`GAIN_REDUCTION_INTERVAL_S`] (in the limiter's time, which runs ahead of
+/// the aligned output by its lookahead — a few ms, well inside one interval).
 fn limiter_pass(
     pre: &PreLimiter,
     plan: &MasterPlan,
     gain_db: f64,
     ceiling_dbtp: f64,
     sink: &mut dyn FnMut(&[&[f32]]) -> Result<()>,
-) -> Result<f64> {
+) -> Result<(f64, Vec<f32>)> {
     let rate = pre.sample_rate() as f64;
-    let mut limiter = chain::limiter(&plan.limiter.settings, gain_db, ceiling_dbtp);
+    let mut limiter = MeteredLimiter::new(
+        chain::limiter(&plan.limiter.settings, gain_db, ceiling_dbtp),
+        pre.sample_rate(),
+    );
     limiter.prepare(&ProcessSpec::new(rate, 2, BLOCK));
     let mut fades = chain::fades(plan, pre.frames() as f64 / rate);
     fades.prepare(&ProcessSpec::new(rate, 2, BLOCK));
@@ -351,14 +443,14 @@ fn limiter_pass(
         sink(&[&faded[0], &faded[1]])
     };
     run_aligned(&mut limiter, pre.frames(), &mut pull, &mut push)?;
-    Ok(limiter.max_gain_reduction_db())
+    Ok(limiter.finish())
 }
 
 /// A probe: loudness of the limited output at `gain_db`, no file written.
 fn probe(pre: &PreLimiter, plan: &MasterPlan, gain_db: f64, ceiling: f64) -> Result<Pass> {
     let mut meter = IntegratedLoudness::new(pre.sample_rate(), 2)
         .map_err(|e| Error::input(&pre.cache.path, e.to_string()))?;
-    let max_gr = limiter_pass(pre, plan, gain_db, ceiling, &mut |b| {
+    let (max_gr, _) = limiter_pass(pre, plan, gain_db, ceiling, &mut |b| {
         meter
             .push(b)
             .map_err(|e| Error::input(&pre.cache.path, e.to_string()))
@@ -392,6 +484,11 @@ pub struct Delivered {
     pub limiter_ceiling_dbtp: f64,
     /// Notes for the report: compromises made and why.
     pub notes: Vec<String>,
+    /// Largest limiter gain reduction in every [`GAIN_REDUCTION_INTERVAL_S`]
+    /// of the delivered pass, dB (≥ 0), from the start of the trimmed master.
+    pub gain_reduction_db: Vec<f32>,
+    /// Spacing of `gain_reduction_db`, s.
+    pub gain_reduction_interval_s: f64,
 }
 
 fn encode_spec(plan: &MasterPlan) -> EncodeSpec {
@@ -409,9 +506,20 @@ fn encode_spec(plan: &MasterPlan) -> EncodeSpec {
     }
 }
 
+/// What one final render produced.
+struct FinalPass {
+    pass: Pass,
+    /// Measurements of the written samples.
+    after: Analysis,
+    /// True peak by the 8× meter, dBTP.
+    tp_8x: f64,
+    /// The unfinished writer: finish it to keep the file.
+    writer: AudioWriter,
+    /// The limiter's largest gain reduction per interval, dB.
+    gain_reduction_db: Vec<f32>,
+}
+
 /// A final render: limiter → fades → resample → dither → file, measured on the way.
-/// Returns the pass, the analysis, the 8× true peak (dBTP) and the unfinished
-/// writer (finish it to keep the file).
 fn final_pass(
     pre: &PreLimiter,
     plan: &MasterPlan,
@@ -420,7 +528,7 @@ fn final_pass(
     out: &Path,
     options: &WriteOptions,
     tags: Option<&Tags>,
-) -> Result<(Pass, Analysis, f64, AudioWriter)> {
+) -> Result<FinalPass> {
     let out_rate = plan.output.sample_rate;
     let mut writer =
         AudioWriter::create_with_tags(out, encode_spec(plan), out_rate, 2, options, tags)?;
@@ -458,20 +566,21 @@ fn final_pass(
         peak_8x.push(&slices);
         Ok(())
     };
-    let max_gr = limiter_pass(
-        pre,
-        plan,
-        gain_db,
-        ceiling,
-        &mut |block| match &mut resampler {
-            Some(rs) => {
-                rs.process_block(block, &mut resampled)?;
-                let s = [resampled[0].as_slice(), resampled[1].as_slice()];
-                emit(&s, &mut writer, &mut analyzer, &mut dither)
-            }
-            None => emit(block, &mut writer, &mut analyzer, &mut dither),
-        },
-    )?;
+    let (max_gr, gain_reduction) =
+        limiter_pass(
+            pre,
+            plan,
+            gain_db,
+            ceiling,
+            &mut |block| match &mut resampler {
+                Some(rs) => {
+                    rs.process_block(block, &mut resampled)?;
+                    let s = [resampled[0].as_slice(), resampled[1].as_slice()];
+                    emit(&s, &mut writer, &mut analyzer, &mut dither)
+                }
+                None => emit(block, &mut writer, &mut analyzer, &mut dither),
+            },
+        )?;
     if let Some(rs) = &mut resampler {
         rs.flush(&mut resampled)?;
         let s = [resampled[0].as_slice(), resampled[1].as_slice()];
@@ -481,8 +590,8 @@ fn final_pass(
         .finish()
         .map_err(|e| Error::input(out, e.to_string()))?;
     let tp_8x = to_dbtp(peak_8x.finish().into_iter().fold(0.0, f64::max));
-    Ok((
-        Pass {
+    Ok(FinalPass {
+        pass: Pass {
             input_gain_db: gain_db,
             ceiling_dbtp: ceiling,
             integrated_lufs: after.integrated_lufs,
@@ -492,7 +601,8 @@ fn final_pass(
         after,
         tp_8x,
         writer,
-    ))
+        gain_reduction_db: gain_reduction,
+    })
 }
 
 /// Next drive from two measured passes (secant), or from one with slope 1.
@@ -560,8 +670,13 @@ pub fn deliver(
             gain = cap;
         }
         progress.start("rendering master", Some(pre.frames()));
-        let (pass, after, tp_8x, writer) =
-            final_pass(pre, plan, gain, ceiling, out, options, tags)?;
+        let FinalPass {
+            pass,
+            after,
+            tp_8x,
+            writer,
+            gain_reduction_db,
+        } = final_pass(pre, plan, gain, ceiling, out, options, tags)?;
         progress.finish();
         let measured = pass.integrated_lufs.unwrap_or(-70.0);
         let error = measured - target;
@@ -586,6 +701,9 @@ pub fn deliver(
                 input_gain_db: gain,
                 limiter_ceiling_dbtp: ceiling,
                 notes,
+                gain_reduction_db,
+                gain_reduction_interval_s: interval_frames(pre.sample_rate()) as f64
+                    / f64::from(pre.sample_rate()),
             });
         }
         drop(writer);
