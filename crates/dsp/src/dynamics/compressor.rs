@@ -186,60 +186,6 @@ impl Compressor {
         });
     }
 
-    /// Process one frame in place: `frame[ch]` is the audio, `key(ch)` the
-    /// detector input for channel `ch`. The same arithmetic as the block
-    /// path, for callers that interleave compressors per sample (multiband).
-    #[inline]
-    pub(crate) fn process_frame(&mut self, frame: &mut [f64], key: impl Fn(usize) -> f64) {
-        let threshold = self.threshold.next_value();
-        let makeup = self.makeup.next_value();
-        let p = &self.params;
-        let nch = frame.len().min(self.lanes.len());
-        let mut levels = [LEVEL_FLOOR_DB; MAX_FRAME];
-        let mut loudest = LEVEL_FLOOR_DB;
-        for (ch, (lane, level)) in self.lanes.iter_mut().zip(&mut levels).enumerate().take(nch) {
-            let mut k = key(ch);
-            if let Some(c) = &self.hpf {
-                k = lane.hpf[0].process(c, k);
-            }
-            *level = match p.detection {
-                Detection::Peak => fast_db::level_db(k.abs().max(1e-10)),
-                Detection::Rms => {
-                    lane.mean_square = flush(k * k + (lane.mean_square - k * k) * self.coeff_rms);
-                    fast_db::power_db(lane.mean_square.max(1e-20))
-                }
-            };
-            loudest = loudest.max(*level);
-        }
-        let link = (p.link_percent / 100.0).clamp(0.0, 1.0);
-        let curve = StaticCurve::new(p.ratio, p.knee_db);
-        let ring = self.lookahead + 1;
-        let mut max_red: f64 = 0.0;
-        for ((lane, level), x) in self.lanes.iter_mut().zip(levels).zip(frame.iter_mut()) {
-            let level = level + link * (loudest - level);
-            let target = curve.reduction_db(level - threshold);
-            let c = if target > lane.reduction_db {
-                self.coeff_attack
-            } else {
-                self.coeff_release
-            };
-            lane.reduction_db = flush(target + (lane.reduction_db - target) * c);
-            max_red = max_red.max(lane.reduction_db);
-            let input = if self.lookahead > 0 {
-                lane.delay[self.delay_pos] = *x;
-                lane.delay[(self.delay_pos + 1) % ring]
-            } else {
-                *x
-            };
-            *x = input * fast_db::db_to_gain(-lane.reduction_db) * makeup;
-        }
-        if self.lookahead > 0 {
-            self.delay_pos = (self.delay_pos + 1) % ring;
-        }
-        self.reduction_db = max_red;
-        self.max_reduction_db = self.max_reduction_db.max(max_red);
-    }
-
     /// Process `channels` in place, detecting on `sidechain` instead of the
     /// audio. Side-chain channel `ch % sidechain.len()` drives audio channel
     /// `ch` (so a mono key drives every channel). Slices should be as long as

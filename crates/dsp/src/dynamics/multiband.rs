@@ -50,7 +50,14 @@ pub struct Multiband {
     params: MultibandParams,
     networks: Vec<Network>,
     compressors: Vec<Compressor>,
+    /// Band signals of one sub-block: band `k`, channel `ch` at
+    /// `((k · channels) + ch) · CHUNK`.
+    bands: Vec<f32>,
 }
+
+/// Frames per sub-block: the bands are split for a whole sub-block, then
+/// each band's compressor runs its vectorised block path over it.
+const CHUNK: usize = 128;
 
 impl Multiband {
     /// A multiband compressor with `params`; call [`Processor::prepare`] before use.
@@ -59,6 +66,7 @@ impl Multiband {
             params,
             networks: Vec::new(),
             compressors: Vec::new(),
+            bands: Vec::new(),
         };
         m.prepare(&ProcessSpec::new(48_000.0, 2, 512));
         m
@@ -141,35 +149,53 @@ impl Processor for Multiband {
                 c
             })
             .collect();
+        self.bands = vec![0.0; bands * self.networks.len() * CHUNK];
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
         let nch = channels.len().min(self.networks.len());
-        let bands = self.compressors.len();
-        let mut split = [[0.0f64; MAX_FRAME]; MAX_BANDS];
-        for i in 0..frames {
+        let stride = self.networks.len() * CHUNK;
+        let mut start = 0;
+        while start < frames {
+            let n = CHUNK.min(frames - start);
+            // Split every channel into its bands.
             for (ch, net) in self.networks.iter_mut().enumerate().take(nch) {
-                let mut rest = f64::from(channels[ch][i]);
-                for (k, xo) in net.splits.iter_mut().enumerate() {
-                    let (low, high) = xo.split(rest);
-                    split[k][ch] = low;
-                    rest = high;
+                for (i, &x) in channels[ch][start..start + n].iter().enumerate() {
+                    let mut rest = f64::from(x);
+                    let mut at = ch * CHUNK + i;
+                    for (k, xo) in net.splits.iter_mut().enumerate() {
+                        let (low, high) = xo.split(rest);
+                        let low = net.allpasses[k].iter_mut().fold(low, |v, ap| ap.process(v));
+                        self.bands[at] = low as f32;
+                        rest = high;
+                        at += stride;
+                    }
+                    self.bands[at] = rest as f32;
                 }
-                split[bands - 1][ch] = rest;
-                for (k, aps) in net.allpasses.iter_mut().enumerate() {
-                    for ap in aps {
-                        split[k][ch] = ap.process(split[k][ch]);
+            }
+            // Compress each band over the sub-block.
+            for (band, comp) in self
+                .bands
+                .chunks_exact_mut(stride)
+                .zip(&mut self.compressors)
+            {
+                let mut lanes = band.chunks_exact_mut(CHUNK);
+                let mut refs: [&mut [f32]; MAX_FRAME] =
+                    std::array::from_fn(|_| lanes.next().map_or(&mut [][..], |c| &mut c[..n]));
+                comp.process(&mut refs[..nch]);
+            }
+            // Sum the bands.
+            for (ch, channel) in channels.iter_mut().enumerate().take(nch) {
+                let out = &mut channel[start..start + n];
+                out.fill(0.0);
+                for band in self.bands.chunks_exact(stride) {
+                    for (y, &b) in out.iter_mut().zip(&band[ch * CHUNK..]) {
+                        *y += b;
                     }
                 }
             }
-            for (band, comp) in split.iter_mut().zip(&mut self.compressors) {
-                let key = *band;
-                comp.process_frame(&mut band[..nch], |ch| key[ch]);
-            }
-            for (ch, channel) in channels.iter_mut().enumerate().take(nch) {
-                channel[i] = split[..bands].iter().map(|b| b[ch]).sum::<f64>() as f32;
-            }
+            start += n;
         }
     }
 
