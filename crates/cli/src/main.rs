@@ -1,6 +1,7 @@
 //! The `mixmaster` command line: parses arguments, drives the engine, prints
 //! human or JSON output, and turns every error into one line and an exit code.
 
+mod album;
 mod analyze;
 mod automix;
 mod demo;
@@ -43,6 +44,9 @@ enum Command {
     Mix(mix::Args),
     /// Master a stereo mix to one or more destinations (streaming, broadcast, CD, vinyl).
     Master(Box<master::Args>),
+    /// Master an album (album.toml): consistent level and tone, gaps or crossfades,
+    /// per-track files, one continuous file with a CUE sheet.
+    Album(Box<album::Args>),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Automix(args) => automix::run(&args),
         Command::Mix(args) => mix::run(&args),
         Command::Master(args) => master::run(&args),
+        Command::Album(args) => album::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

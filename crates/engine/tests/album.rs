@@ -130,10 +130,7 @@ fn write_album(dir: &Path, text: &str) -> PathBuf {
 fn request(album: PathBuf, out: &Path, targets: &[&str], mode: LoudnessMode) -> AlbumRequest {
     AlbumRequest {
         album_file: album,
-        targets: targets
-            .iter()
-            .map(|t| Target::preset(t).unwrap())
-            .collect(),
+        targets: targets.iter().map(|t| Target::preset(t).unwrap()).collect(),
         out_dir: out.to_path_buf(),
         mode,
         options: PlanOptions::default(),
@@ -159,7 +156,10 @@ fn measure(audio: &AudioBuffer) -> (f64, f64) {
         .iter()
         .map(|c| oversampled_peak(c, 8))
         .fold(0.0, f64::max);
-    (meter.loudness_global().unwrap(), to_dbtp(tp_ebur.max(tp_8x)))
+    (
+        meter.loudness_global().unwrap(),
+        to_dbtp(tp_ebur.max(tp_8x)),
+    )
 }
 
 /// Track starts from a CUE sheet, in samples: `REM SAMPLE_START` when given,
@@ -191,7 +191,10 @@ fn check_delivery(report: &AlbumReport, d: usize, cd: bool) {
         delivery.target.name
     );
     let reported = delivery.album_integrated_lufs.unwrap();
-    assert!((album_lufs - reported).abs() < 0.05, "album loudness {album_lufs} vs reported {reported}");
+    assert!(
+        (album_lufs - reported).abs() < 0.05,
+        "album loudness {album_lufs} vs reported {reported}"
+    );
     let cue = std::fs::read_to_string(&delivery.cue_file).unwrap();
     let starts = cue_starts(&cue, album.sample_rate);
     assert_eq!(starts.len(), 4, "{cue}");
@@ -203,16 +206,34 @@ fn check_delivery(report: &AlbumReport, d: usize, cd: bool) {
             assert_eq!(s % 588, 0, "CD track start {s} not on a frame");
         }
     }
-    let name = Path::new(&delivery.album_file).file_name().unwrap().to_string_lossy().into_owned();
+    let name = Path::new(&delivery.album_file)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert!(cue.contains(&format!("FILE \"{name}\" WAVE")), "{cue}");
     for (i, t) in delivery.tracks.iter().enumerate() {
         let track = read_audio(Path::new(&t.file)).unwrap();
         let (_, tp) = measure(&track);
-        assert!(tp <= ceiling, "{} track {}: {tp:.3} dBTP over {ceiling}", delivery.target.name, i + 1);
-        assert_eq!(starts[i], t.start_sample, "CUE and report agree on track {}", i + 1);
+        assert!(
+            tp <= ceiling,
+            "{} track {}: {tp:.3} dBTP over {ceiling}",
+            delivery.target.name,
+            i + 1
+        );
+        assert_eq!(
+            starts[i],
+            t.start_sample,
+            "CUE and report agree on track {}",
+            i + 1
+        );
         // The album holds the track's samples from its CUE point on, except
         // where a crossfade mixes it with a neighbour.
-        let overlap_in = if i > 0 { delivery.layout.tracks[i - 1].overlap_next } else { 0 };
+        let overlap_in = if i > 0 {
+            delivery.layout.tracks[i - 1].overlap_next
+        } else {
+            0
+        };
         let overlap_out = delivery.layout.tracks[i].overlap_next;
         let len = track.frames() as u64;
         assert_eq!(len, delivery.layout.tracks[i].frames);
@@ -221,7 +242,12 @@ fn check_delivery(report: &AlbumReport, d: usize, cd: bool) {
         for c in 0..2 {
             let a = &album.channels[c][starts[i] as usize + from..starts[i] as usize + to];
             let b = &track.channels[c][from..to];
-            assert!(a == b, "{} track {}: album samples differ from the track file", delivery.target.name, i + 1);
+            assert!(
+                a == b,
+                "{} track {}: album samples differ from the track file",
+                delivery.target.name,
+                i + 1
+            );
         }
         // Right before a gap-joined start the album is silent.
         if i > 0 && overlap_in == 0 {
@@ -245,13 +271,31 @@ fn album_mode_keeps_relative_levels_and_everything_lands_under_the_ceiling() {
     .unwrap();
 
     // The 44.1 kHz track was resampled for the streaming delivery, and said so.
-    assert!(report.notes.iter().any(|n| n.contains("track 3") && n.contains("resampled")), "{:?}", report.notes);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("track 3") && n.contains("resampled")),
+        "{:?}",
+        report.notes
+    );
     assert_eq!(report.deliveries[0].sample_rate, 48_000);
 
     // Tone: matching toward the album mean brings the tracks closer together.
-    let before: f64 = report.tracks.iter().map(|t| t.spectral_deviation_db.unwrap()).sum();
-    let after: f64 = report.deliveries[0].tracks.iter().map(|t| t.spectral_deviation_db.unwrap()).sum();
-    assert!(after < before, "spectral deviation {before:.2} -> {after:.2} dB");
+    let before: f64 = report
+        .tracks
+        .iter()
+        .map(|t| t.spectral_deviation_db.unwrap())
+        .sum();
+    let after: f64 = report.deliveries[0]
+        .tracks
+        .iter()
+        .map(|t| t.spectral_deviation_db.unwrap())
+        .sum();
+    assert!(
+        after < before,
+        "spectral deviation {before:.2} -> {after:.2} dB"
+    );
 
     for (d, delivery) in report.deliveries.iter().enumerate() {
         // Independent loudness of every delivered file.
@@ -260,8 +304,14 @@ fn album_mode_keeps_relative_levels_and_everything_lands_under_the_ceiling() {
             .iter()
             .map(|t| measure(&read_audio(Path::new(&t.file)).unwrap()).0)
             .collect();
-        let chain: Vec<f64> = delivery.tracks.iter().map(|t| t.chain_lufs.unwrap()).collect();
-        let loudest = (0..4).max_by(|&a, &b| chain[a].total_cmp(&chain[b])).unwrap();
+        let chain: Vec<f64> = delivery
+            .tracks
+            .iter()
+            .map(|t| t.chain_lufs.unwrap())
+            .collect();
+        let loudest = (0..4)
+            .max_by(|&a, &b| chain[a].total_cmp(&chain[b]))
+            .unwrap();
         assert_eq!(loudest, 0, "track 1 is the loud one");
         let target = delivery.target.integrated_lufs;
         assert!(
@@ -296,13 +346,32 @@ fn album_mode_keeps_relative_levels_and_everything_lands_under_the_ceiling() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    for want in ["01 - Loud Opener.wav", "02 - Dull_ Ballad_.wav", "The Synths - Test Album.wav", "The Synths - Test Album.cue"] {
-        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+    for want in [
+        "01 - Loud Opener.wav",
+        "02 - Dull_ Ballad_.wav",
+        "The Synths - Test Album.wav",
+        "The Synths - Test Album.cue",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
     }
-    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')), "staging folder left behind");
+    assert!(
+        std::fs::read_dir(&out).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.')),
+        "staging folder left behind"
+    );
 
     // A second run refuses to overwrite and leaves everything as it was.
-    let err = master_album(&request(album, &out, &["spotify"], LoudnessMode::Album), &mut NoProgress).unwrap_err();
+    let err = master_album(
+        &request(album, &out, &["spotify"], LoudnessMode::Album),
+        &mut NoProgress,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("exists"), "{err}");
 }
 
@@ -321,7 +390,11 @@ fn per_track_mode_puts_every_track_on_the_target() {
     let delivery = &report.deliveries[0];
     for t in &delivery.tracks {
         let (lufs, _) = measure(&read_audio(Path::new(&t.file)).unwrap());
-        assert!((lufs + 14.0).abs() <= 0.1, "track {}: {lufs:.3} LUFS", t.number);
+        assert!(
+            (lufs + 14.0).abs() <= 0.1,
+            "track {}: {lufs:.3} LUFS",
+            t.number
+        );
     }
     let starts: Vec<u64> = delivery.layout.tracks.iter().map(|t| t.start).collect();
     let frames: Vec<u64> = delivery.layout.tracks.iter().map(|t| t.frames).collect();
@@ -339,10 +412,17 @@ fn album_error(text: &str) -> String {
     let album = write_album(dir.path(), text);
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let err = master_album(&request(album, &out, &["spotify"], LoudnessMode::Album), &mut NoProgress)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "{err}: something was written");
+    let err = master_album(
+        &request(album, &out, &["spotify"], LoudnessMode::Album),
+        &mut NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "{err}: something was written"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     err
 }
@@ -350,15 +430,24 @@ fn album_error(text: &str) -> String {
 #[test]
 fn bad_albums_are_refused_with_one_line_naming_the_file_and_problem() {
     let e = album_error(&ALBUM_TOML.replace("GBXYZ2600003", "GBXYZ2600002"));
-    assert!(e.contains("album.toml: line") && e.contains("already used by track 2"), "{e}");
+    assert!(
+        e.contains("album.toml: line") && e.contains("already used by track 2"),
+        "{e}"
+    );
     let e = album_error(&ALBUM_TOML.replace("GBXYZ2600004", "GBXYZ26004"));
     assert!(e.contains("invalid ISRC"), "{e}");
     let e = album_error(&ALBUM_TOML.replace("036000291452", "036000291453"));
-    assert!(e.contains("line 6, column 7") && e.contains("check digit"), "{e}");
+    assert!(
+        e.contains("line 6, column 7") && e.contains("check digit"),
+        "{e}"
+    );
     let e = album_error(&ALBUM_TOML.replace("mix2.wav", "missing.wav"));
     assert!(e.contains("missing.wav does not exist"), "{e}");
     let e = album_error(&ALBUM_TOML.replace("crossfade_s = 0.8", "crossfade_s = 5.0"));
-    assert!(e.contains("longer than the shorter of tracks 1 and 2"), "{e}");
+    assert!(
+        e.contains("longer than the shorter of tracks 1 and 2"),
+        "{e}"
+    );
     let e = album_error(&ALBUM_TOML.replace("gap_s = 0.5", "gap_s = 0.5\ncrossfade_s = 1.0"));
     assert!(e.contains("either gap_s or crossfade_s"), "{e}");
 }

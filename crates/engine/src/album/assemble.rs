@@ -339,3 +339,58 @@ pub fn assemble(album: &AlbumFile, out: &Path, options: &WriteOptions) -> Result
         crossfades,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stereo sine at `amp` (peak), `n` frames at 48 kHz, starting at frame `from`.
+    fn sine(amp: f32, hz: f64, from: usize, n: usize) -> Stereo {
+        let x: Vec<f32> = (from..from + n)
+            .map(|k| amp * (std::f64::consts::TAU * hz * k as f64 / 48_000.0).sin() as f32)
+            .collect();
+        [x.clone(), x]
+    }
+
+    #[test]
+    fn correlated_crossfade_is_pulled_under_the_ceiling() {
+        // The same 1 kHz sine at -1.2 dBFS on both sides, in phase: the equal-power
+        // sum peaks at +1.8 dBFS mid-way (cos + sin = √2), over a -1 dBTP ceiling.
+        let amp = 10f32.powf(-1.2 / 20.0);
+        let (pre, a) = (
+            sine(amp, 1000.0, 0, CONTEXT),
+            sine(amp, 1000.0, CONTEXT, 4800),
+        );
+        let b = a.clone();
+        let post = sine(amp, 1000.0, CONTEXT + 4800, CONTEXT);
+        let (out, report) = crossfade(&pre, &a, &b, &post, -1.0, 1).unwrap();
+        assert!(
+            (report.equal_power_true_peak_dbtp - (-1.2 + 3.01)).abs() < 0.05,
+            "{report:?}"
+        );
+        // Constant amplitude is exactly the sine again: -1.2 dBTP.
+        assert_eq!(report.blend, 1.0, "{report:?}");
+        assert!((report.true_peak_dbtp + 1.2).abs() < 0.02, "{report:?}");
+        assert!(
+            report
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("constant amplitude")
+        );
+        let peak = out[0].iter().fold(0f32, |m, s| m.max(s.abs()));
+        assert!(f64::from(peak) <= f64::from(amp) * 1.0001);
+    }
+
+    #[test]
+    fn uncorrelated_crossfade_keeps_equal_power() {
+        // Different frequencies: the sum stays under the ceiling, nothing changes.
+        let amp = 10f32.powf(-6.0 / 20.0);
+        let a = sine(amp, 1000.0, 0, 4800);
+        let b = sine(amp, 1500.0, 0, 4800);
+        let (_, report) = crossfade(&empty(), &a, &b, &empty(), -1.0, 1).unwrap();
+        assert_eq!(report.blend, 0.0);
+        assert!(report.note.is_none());
+        assert!(report.true_peak_dbtp < -1.0);
+    }
+}

@@ -49,7 +49,11 @@ mod tests {
         // GS1's UPC-A example and a published EAN-13 (ISBN-13 of a book).
         assert_eq!(validate_upc("036000291452").unwrap(), "036000291452");
         assert_eq!(validate_upc("978-0-306-40615-7").unwrap(), "9780306406157");
-        assert!(validate_upc("036000291453").unwrap_err().contains("check digit"));
+        assert!(
+            validate_upc("036000291453")
+                .unwrap_err()
+                .contains("check digit")
+        );
         assert!(validate_upc("12345").unwrap_err().contains("5 digits"));
         assert!(validate_upc("03600029145X").is_err());
     }

@@ -151,6 +151,9 @@ mod tests {
     fn other_rates_floor_the_frame_and_give_the_sample() {
         // 48 kHz: 640 samples a frame; 1000 samples is in frame 1.
         let text = cue(48_000, &[0, 1000]).render();
-        assert!(text.contains("    REM SAMPLE_START 1000\n    INDEX 01 00:00:01\n"), "{text}");
+        assert!(
+            text.contains("    REM SAMPLE_START 1000\n    INDEX 01 00:00:01\n"),
+            "{text}"
+        );
     }
 }

@@ -119,7 +119,11 @@ mod tests {
     fn exact_gaps_and_crossfades() {
         let l = layout(
             &[1000, 2000, 1500],
-            &[Transition::Gap(0.01), Transition::Crossfade(0.005), Transition::Gap(9.0)],
+            &[
+                Transition::Gap(0.01),
+                Transition::Crossfade(0.005),
+                Transition::Gap(9.0),
+            ],
             10_000,
             1,
         )
@@ -134,8 +138,12 @@ mod tests {
     #[test]
     fn cd_starts_fall_on_frames() {
         let l = layout(
-            &[44_100, 30_000, 20_000],
-            &[Transition::Gap(2.0), Transition::Crossfade(0.5), Transition::Gap(0.0)],
+            &[44_100, 30_000, 30_000],
+            &[
+                Transition::Gap(2.0),
+                Transition::Crossfade(0.5),
+                Transition::Gap(0.0),
+            ],
             44_100,
             588,
         )
@@ -149,18 +157,27 @@ mod tests {
         assert_eq!(l.tracks[2].start, 140_532);
         assert_eq!(l.tracks[1].overlap_next, 21_768);
         assert_eq!(l.total % 588, 0);
-        assert!(l.total >= 140_532 + 20_000 && l.total < 140_532 + 20_000 + 588);
+        assert!(l.total >= 140_532 + 30_000 && l.total < 140_532 + 30_000 + 588);
     }
 
     #[test]
     fn too_long_crossfades_are_refused() {
-        let e = layout(&[1000, 400], &[Transition::Crossfade(0.05), Transition::Gap(0.0)], 10_000, 1)
-            .unwrap_err();
+        let e = layout(
+            &[1000, 400],
+            &[Transition::Crossfade(0.05), Transition::Gap(0.0)],
+            10_000,
+            1,
+        )
+        .unwrap_err();
         assert_eq!(e.0, 1);
         assert!(e.1.contains("longer than the shorter"), "{}", e.1);
         let e = layout(
             &[1000, 500, 1000],
-            &[Transition::Crossfade(0.03), Transition::Crossfade(0.03), Transition::Gap(0.0)],
+            &[
+                Transition::Crossfade(0.03),
+                Transition::Crossfade(0.03),
+                Transition::Gap(0.0),
+            ],
             10_000,
             1,
         )

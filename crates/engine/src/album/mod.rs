@@ -190,8 +190,7 @@ pub fn safe_file_name(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-            {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
             } else {
                 c
@@ -295,7 +294,11 @@ fn pool(tracks: usize) -> Result<rayon::ThreadPool> {
 
 /// The album's processing rate: the highest source rate, so no track loses bandwidth.
 fn album_rate(analyses: &[Analysis]) -> u32 {
-    analyses.iter().map(|a| a.sample_rate).max().unwrap_or(48_000)
+    analyses
+        .iter()
+        .map(|a| a.sample_rate)
+        .max()
+        .unwrap_or(48_000)
 }
 
 /// One plan per track for `target`, matched toward the album mean, one family.
@@ -342,7 +345,11 @@ fn plans(
     if let Some(hp) = plans
         .iter()
         .map(|p| p.subsonic.settings.clone())
-        .max_by(|a, b| (a.freq_hz, a.order).partial_cmp(&(b.freq_hz, b.order)).unwrap_or(std::cmp::Ordering::Equal))
+        .max_by(|a, b| {
+            (a.freq_hz, a.order)
+                .partial_cmp(&(b.freq_hz, b.order))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
     {
         for p in &mut plans {
             if p.subsonic.settings != hp {
@@ -384,7 +391,10 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
         inputs: inputs.clone(),
     };
     if !request.out_dir.is_dir() {
-        return Err(Error::input(&request.out_dir, "output folder does not exist"));
+        return Err(Error::input(
+            &request.out_dir,
+            "output folder does not exist",
+        ));
     }
     let staging = Staging {
         dir: request
@@ -424,10 +434,19 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
             .map(|t| {
                 let a = analyze_file_with(&t.file, analysis_options, &mut NoProgress)?.analysis;
                 if a.channels > 2 {
-                    return Err(Error::input(&t.file, format!("{} channels: album tracks must be stereo (or mono) mixes", a.channels)));
+                    return Err(Error::input(
+                        &t.file,
+                        format!(
+                            "{} channels: album tracks must be stereo (or mono) mixes",
+                            a.channels
+                        ),
+                    ));
                 }
                 if a.integrated_lufs.is_none() {
-                    return Err(Error::input(&t.file, "the track is silent (no gated loudness): nothing to master"));
+                    return Err(Error::input(
+                        &t.file,
+                        "the track is silent (no gated loudness): nothing to master",
+                    ));
                 }
                 Ok(a)
             })
@@ -452,7 +471,14 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
     let reference = tone::album_reference(&analyses[0], mean.clone());
 
     // Crossfades must fit the trimmed tracks: checked before any rendering.
-    let first_plans = plans(&album, &analyses, &reference, &request.targets[0], &request.options, rate);
+    let first_plans = plans(
+        &album,
+        &analyses,
+        &reference,
+        &request.targets[0],
+        &request.options,
+        rate,
+    );
     let lengths: Vec<f64> = first_plans
         .iter()
         .zip(&analyses)
@@ -603,7 +629,14 @@ fn deliver_target(
 ) -> Result<AlbumDelivery> {
     let tracks = &album.spec.tracks;
     let n = tracks.len();
-    let mut plans = plans(album, cx.analyses, cx.reference, target, &cx.request.options, cx.rate);
+    let mut plans = plans(
+        album,
+        cx.analyses,
+        cx.reference,
+        target,
+        &cx.request.options,
+        cx.rate,
+    );
     let out_rate = plans[0].output.sample_rate;
     let (_, encode) = format_for(target);
     if let Some(stage) = out.tracks[0].0.parent() {
@@ -619,7 +652,10 @@ fn deliver_target(
         .map(|(i, p)| (i, crate::master::pre_limiter_key(p)))
         .collect();
     let missing: Vec<usize> = (0..n).filter(|&i| !cache.contains_key(&keys[i])).collect();
-    progress.start(&format!("{}: shaping {} tracks", target.name, missing.len()), None);
+    progress.start(
+        &format!("{}: shaping {} tracks", target.name, missing.len()),
+        None,
+    );
     let rendered: Vec<(usize, PreLimiter)> = cx.pool.install(|| {
         missing
             .par_iter()
@@ -645,7 +681,12 @@ fn deliver_target(
         })
         .collect::<Result<_>>()?;
     let offsets: Vec<f64> = tracks.iter().map(|t| t.lufs_offset).collect();
-    let levels = loudness::track_targets(cx.request.mode, target.integrated_lufs, &chain_lufs, &offsets);
+    let levels = loudness::track_targets(
+        cx.request.mode,
+        target.integrated_lufs,
+        &chain_lufs,
+        &offsets,
+    );
     for (i, (plan, level)) in plans.iter_mut().zip(&levels).enumerate() {
         plan.target.integrated_lufs = *level;
         plan.target.source = match cx.request.mode {
@@ -668,7 +709,14 @@ fn deliver_target(
             .into_par_iter()
             .map(|i| {
                 let tags = track_tags(album, i, cx.artwork);
-                render::deliver(pre[i], &plans[i], &out.tracks[i].0, cx.options, Some(&tags), &mut NoProgress)
+                render::deliver(
+                    pre[i],
+                    &plans[i],
+                    &out.tracks[i].0,
+                    cx.options,
+                    Some(&tags),
+                    &mut NoProgress,
+                )
             })
             .collect::<Result<Vec<_>>>()
     })?;
@@ -708,7 +756,8 @@ fn deliver_target(
                     Transition::Crossfade(x) => (x * 44_100.0).round() as u64,
                 };
                 let got = p.gap_after.max(p.overlap_next);
-                (i + 1 < n && got != asked).then(|| format!("after track {}: {asked} → {got} samples", i + 1))
+                (i + 1 < n && got != asked)
+                    .then(|| format!("after track {}: {asked} → {got} samples", i + 1))
             })
             .collect();
         notes.push(format!(
@@ -770,7 +819,10 @@ fn deliver_target(
             plan.limiter.settings.input_gain_db = d.input_gain_db;
             plan.limiter.settings.ceiling_dbtp = d.limiter_ceiling_dbtp;
             plan.limiter.settings.lock_gain = true;
-            let tp = d.after.true_peak_dbtp.map_or(d.true_peak_8x_dbtp, |t| t.max(d.true_peak_8x_dbtp));
+            let tp = d
+                .after
+                .true_peak_dbtp
+                .map_or(d.true_peak_8x_dbtp, |t| t.max(d.true_peak_8x_dbtp));
             let start = layout.tracks[i].start;
             DeliveredTrack {
                 number: i + 1,
@@ -781,7 +833,11 @@ fn deliver_target(
                 loudness_range_lu: d.after.loudness_range_lu,
                 true_peak_dbtp: tp,
                 plr_db: d.after.integrated_lufs.map(|l| tp - l),
-                gain_db: d.after.integrated_lufs.zip(cx.analyses[i].integrated_lufs).map(|(o, s)| o - s),
+                gain_db: d
+                    .after
+                    .integrated_lufs
+                    .zip(cx.analyses[i].integrated_lufs)
+                    .map(|(o, s)| o - s),
                 chain_lufs: Some(chain_lufs[i]),
                 limiter_drive_db: d.input_gain_db,
                 max_gain_reduction_db: d.passes.last().map_or(0.0, |p| p.max_gain_reduction_db),
@@ -797,7 +853,9 @@ fn deliver_target(
     let album_tp = assembled
         .analysis
         .true_peak_dbtp
-        .map_or(assembled.true_peak_8x_dbtp, |t| t.max(assembled.true_peak_8x_dbtp));
+        .map_or(assembled.true_peak_8x_dbtp, |t| {
+            t.max(assembled.true_peak_8x_dbtp)
+        });
     Ok(AlbumDelivery {
         target: target.clone(),
         dir: out.dir.display().to_string(),

@@ -271,7 +271,10 @@ fn check(spec: &mut AlbumSpec, base: &Path) -> std::result::Result<Vec<String>, 
         a.artwork = Some(full);
     }
     if !(a.gap_s.is_finite() && a.gap_s >= 0.0) {
-        return Err(p(album_key("gap_s"), "gap_s must be 0 or more seconds".into()));
+        return Err(p(
+            album_key("gap_s"),
+            "gap_s must be 0 or more seconds".into(),
+        ));
     }
     if a.gap_s > LONG_GAP_S {
         warnings.push(format!(
@@ -298,7 +301,9 @@ fn check(spec: &mut AlbumSpec, base: &Path) -> std::result::Result<Vec<String>, 
             if let Some(first) = seen.insert(code.clone(), n) {
                 return Err(p(
                     track_key(i, "isrc"),
-                    format!("track {n}: ISRC {code} is already used by track {first} (every recording needs its own)"),
+                    format!(
+                        "track {n}: ISRC {code} is already used by track {first} (every recording needs its own)"
+                    ),
                 ));
             }
             t.isrc = Some(code);
@@ -333,7 +338,9 @@ fn check(spec: &mut AlbumSpec, base: &Path) -> std::result::Result<Vec<String>, 
             if i == last {
                 return Err(p(
                     track_key(i, "crossfade_s"),
-                    format!("track {n} is the last track: there is no next track to crossfade into"),
+                    format!(
+                        "track {n} is the last track: there is no next track to crossfade into"
+                    ),
                 ));
             }
         }
@@ -379,12 +386,15 @@ pub fn load(path: &Path) -> Result<Album> {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "[album]\ntitle = \"A\"\nartist = \"B\"\n\n[[track]]\nfile = \"x.wav\"\ntitle = \"T\"\n";
+    const MINIMAL: &str =
+        "[album]\ntitle = \"A\"\nartist = \"B\"\n\n[[track]]\nfile = \"x.wav\"\ntitle = \"T\"\n";
 
     #[test]
     fn unknown_keys_are_located() {
         let text = MINIMAL.replace("title = \"T\"", "title = \"T\"\nvolume = 3");
-        let e = parse(&text, Path::new("album.toml")).unwrap_err().to_string();
+        let e = parse(&text, Path::new("album.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("album.toml: line 8, column 1:"), "{e}");
         assert!(e.contains("volume"), "{e}");
     }

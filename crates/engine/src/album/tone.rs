@@ -98,8 +98,8 @@ mod tests {
     use super::*;
 
     fn analysis_with(levels: &[(f64, f64)]) -> Analysis {
-        let a = mixmaster_analysis::analyze(&[&[0.0; 4800][..], &[0.0; 4800][..]], 48_000)
-            .unwrap();
+        let a =
+            mixmaster_analysis::analyze(&[&[0.0; 48_000][..], &[0.0; 48_000][..]], 48_000).unwrap();
         Analysis {
             third_octave_dbfs: levels
                 .iter()
@@ -125,7 +125,10 @@ mod tests {
             .collect();
         let tilted = analysis_with(&tilt);
         let mean = mean_spectrum(&[&flat, &tilted]);
-        let steps: Vec<f64> = mean.windows(2).map(|w| w[1].level_db.unwrap() - w[0].level_db.unwrap()).collect();
+        let steps: Vec<f64> = mean
+            .windows(2)
+            .map(|w| w[1].level_db.unwrap() - w[0].level_db.unwrap())
+            .collect();
         for s in steps {
             assert!((s - 1.0).abs() < 1e-9, "mean shape step {s}");
         }
