@@ -197,6 +197,7 @@ impl Analyzer {
         let mut stereo = self.stereo.map(StereoMeter::finish);
         let (leading, trailing) = self.silence.silent_frames();
         let hop_s = self.hop_frames as f64 / rate;
+        let spectra = self.spectrum.finish();
         Ok(Analysis {
             sample_rate: self.sample_rate,
             channels: self.channels,
@@ -227,7 +228,8 @@ impl Analyzer {
             trailing_silence_s: trailing as f64 / rate,
             non_finite_samples: self.non_finite,
             first_non_finite_s: self.first_non_finite.map(|f| f as f64 / rate),
-            third_octave_dbfs: self.spectrum.finish(),
+            third_octave_dbfs: spectra.third_octave,
+            fine_spectrum_dbfs: spectra.fine,
             short_term_interval_s: hop_s,
             short_term_lufs: loud.short_term_lufs,
             peak_envelope: self.envelope.finish(),

@@ -30,4 +30,4 @@ pub use error::Error;
 pub use integrated::IntegratedLoudness;
 pub use loudness::channel_map;
 pub use options::AnalysisOptions;
-pub use report::{Analysis, ThirdOctaveBand};
+pub use report::{Analysis, FineBand, ThirdOctaveBand};

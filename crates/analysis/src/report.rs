@@ -17,6 +17,25 @@ pub struct ThirdOctaveBand {
     pub level_db: Option<f64>,
 }
 
+/// One 1/24-octave band of the long-term average spectrum, with what it takes
+/// to tell a resonance (a steady narrow peak) from the notes of the music.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineBand {
+    /// Centre frequency, Hz: exactly 1 kHz·2^(k/24).
+    pub center_hz: f64,
+    /// Mean power per FFT bin, dBFS per bin (bins are `sample_rate / 2^⌈log2(fs/4)⌉`
+    /// Hz wide), so narrow peaks stand out against their neighbours at any
+    /// frequency. `None` for no energy.
+    pub level_db: Option<f64>,
+    /// When the band is a local maximum: its height over the median of the
+    /// bands 2-8 away on both sides (within ±1/3 octave), dB.
+    pub prominence_db: Option<f64>,
+    /// Share (0-1) of non-silent analysis frames (~0.37 s hops) in which this
+    /// band stood ≥ 6 dB over its neighbourhood. A resonance rings in nearly
+    /// every frame; the notes of a melody come and go.
+    pub peak_occupancy: f64,
+}
+
 /// Everything measured about one programme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
@@ -91,6 +110,10 @@ pub struct Analysis {
     /// Hann-windowed FFT frames with 50 % overlap, power-averaged over frames and
     /// over channels (so side-only content counts, unlike a mid-only spectrum).
     pub third_octave_dbfs: Vec<ThirdOctaveBand>,
+    /// The same spectrum in 1/24-octave bands from 50 Hz to 20 kHz, for
+    /// finding resonances (see [`FineBand`]).
+    #[serde(default)]
+    pub fine_spectrum_dbfs: Vec<FineBand>,
     /// Spacing of `short_term_lufs` (s): one 100 ms gating hop.
     pub short_term_interval_s: f64,
     /// Short-term loudness (LUFS) at the end of every 100 ms hop, as a live meter

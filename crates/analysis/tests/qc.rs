@@ -227,6 +227,62 @@ fn third_octave_sine_lands_in_its_band() {
     );
 }
 
+/// Fine spectrum: 1/24-octave centres 1 kHz·2^(k/24) from 50 Hz; a 1 kHz sine
+/// stands ≥ 40 dB above the bands a semitone away (two bands, 6 %), and white
+/// noise reads flat (mean power per bin): every band within ±1 dB from 1 to 16 kHz,
+/// and no bias in the narrow bands below.
+#[test]
+fn fine_spectrum_resolves_a_sine_and_reads_noise_flat() {
+    let a = analyze_dual(&sine(1000.0, -20.0, 3.0, FS), FS);
+    let fine = &a.fine_spectrum_dbfs;
+    assert!(fine[0].center_hz >= 50.0 && fine[0].center_hz < 50.0 * 2f64.powf(1.0 / 24.0));
+    assert!(
+        fine.windows(2)
+            .all(|w| (w[1].center_hz / w[0].center_hz - 2f64.powf(1.0 / 24.0)).abs() < 1e-9)
+    );
+    let k = fine
+        .iter()
+        .position(|b| (b.center_hz - 1000.0).abs() < 1e-9)
+        .unwrap();
+    let at = |i: usize| fine[i].level_db.unwrap();
+    for neighbour in [k - 2, k + 2] {
+        assert!(
+            at(k) - at(neighbour) >= 40.0,
+            "{} dB",
+            at(k) - at(neighbour)
+        );
+    }
+
+    let x = noise(10 * FS as usize, 0.5, 7);
+    let a = analyze_dual(&x, FS);
+    let levels = |lo: f64, hi: f64| -> Vec<f64> {
+        a.fine_spectrum_dbfs
+            .iter()
+            .filter(|b| (lo..=hi).contains(&b.center_hz))
+            .map(|b| b.level_db.unwrap())
+            .collect()
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    // From 1 kHz every band averages ≥ 10 bins of ~58 frames: σ ≈ 0.2 dB.
+    let high = levels(1000.0, 16_000.0);
+    let high_mean = mean(&high);
+    let worst = high
+        .iter()
+        .map(|l| (l - high_mean).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst <= 1.0,
+        "white noise fine spectrum deviates {worst:.2} dB"
+    );
+    // Lower bands hold 1-10 bins (each noisier) but must not be biased.
+    let low_mean = mean(&levels(100.0, 1000.0));
+    assert!(
+        (low_mean - high_mean).abs() <= 0.3,
+        "density bias {:.2} dB below 1 kHz",
+        low_mean - high_mean
+    );
+}
+
 /// Bands above Nyquist are `None`, and audio shorter than one FFT frame still gets a
 /// calibrated spectrum: at 20 kHz the frame is 8192 samples (0.41 s, the power of two
 /// ≥ fs/4), so 0.405 s of audio is a single zero-padded partial frame.

@@ -11,6 +11,7 @@ use mixmaster_analysis::Analysis;
 
 use super::feedback::{BUMP_DB, BUMPS, RelativeSpectrum};
 use super::plan::*;
+use super::resonance;
 use super::targets::{Medium, Target};
 
 /// User choices that shape the plan (the command line's options).
@@ -69,10 +70,24 @@ fn bell(freq_hz: f64, q: f64, gain_db: f64) -> EqBandSettings {
 }
 
 /// Corrective cuts: the same bumps the mix feedback flags (one-octave-smoothed
-/// excess over the target above [`BUMP_DB`]), cut part of the way in the master.
-fn corrective_eq(dev: &RelativeSpectrum) -> Stage<Vec<EqBandSettings>> {
+/// excess over the target above [`BUMP_DB`]), cut part of the way in the
+/// master, and narrow cuts for steady resonances (see [`resonance`]).
+fn corrective_eq(dev: &RelativeSpectrum, mix: &Analysis) -> Stage<Vec<EqBandSettings>> {
     let mut bands = Vec::new();
     let mut why = Vec::new();
+    for r in resonance::find(mix) {
+        bands.push(bell(r.freq_hz, resonance::CUT_Q, r.cut_db));
+        why.push(format!(
+            "resonance at {:.0} Hz: {:.1} dB over its ±1/3-octave neighbours and standing out in {:.0} % of the music (thresholds {:.0} dB, {:.0} %): cut {:.1} dB, Q {:.0} — a ringing drum, room mode or synth; tame it at the source in the mix",
+            r.freq_hz,
+            r.prominence_db,
+            r.occupancy * 100.0,
+            resonance::PROMINENCE_DB,
+            resonance::MIN_OCCUPANCY * 100.0,
+            -r.cut_db,
+            resonance::CUT_Q
+        ));
+    }
     for bump in &BUMPS {
         let Some((freq, excess)) = dev.max_bump(bump.lo, bump.hi) else {
             continue;
@@ -90,7 +105,7 @@ fn corrective_eq(dev: &RelativeSpectrum) -> Stage<Vec<EqBandSettings>> {
         Stage::off(
             Vec::new(),
             format!(
-                "no mud, harshness or sibilance bump over {:+.0} dB against the target",
+                "no steady resonance, and no mud, harshness or sibilance bump over {:+.0} dB against the target",
                 BUMP_DB.0
             ),
         )
@@ -464,7 +479,7 @@ pub fn plan(
         trim,
         fades,
         subsonic: subsonic(&dev, target),
-        corrective_eq: corrective_eq(&dev),
+        corrective_eq: corrective_eq(&dev, mix),
         tonal_eq: tonal_eq(&dev, target, reference.is_some()),
         deesser: deesser(mix, target),
         glue: glue(mix),

@@ -16,6 +16,7 @@ pub mod feedback;
 pub mod penalty;
 pub mod plan;
 pub mod render;
+pub mod resonance;
 pub mod targets;
 
 use std::path::{Path, PathBuf};
