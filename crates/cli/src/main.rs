@@ -9,6 +9,7 @@ mod init;
 mod master;
 mod mix;
 mod progress;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,8 @@ enum Command {
     /// Master an album (album.toml): consistent level and tone, gaps or crossfades,
     /// per-track files, one continuous file with a CUE sheet.
     Album(Box<album::Args>),
+    /// Run the local mastering web app: upload, master, A/B listen, download (loopback only by default).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Mix(args) => mix::run(&args),
         Command::Master(args) => master::run(&args),
         Command::Album(args) => album::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

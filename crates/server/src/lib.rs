@@ -144,6 +144,39 @@ impl App {
     }
 }
 
+/// Runs the server on `addr` until Ctrl-C (blocking; builds its own runtime).
+/// `announce` is called with the bound address once requests are accepted.
+/// A job still running at Ctrl-C is left as it is and found interrupted on
+/// the next start.
+pub fn run(
+    config: Config,
+    addr: SocketAddr,
+    announce: impl FnOnce(SocketAddr),
+) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io(std::path::Path::new("tokio runtime"), e))?;
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::io(std::path::Path::new(&addr.to_string()), e))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Error::io(std::path::Path::new(&addr.to_string()), e))?;
+        let app = App::open(config)?;
+        announce(bound);
+        serve(app, listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::io(std::path::Path::new(&bound.to_string()), e))
+    });
+    // Do not wait for a mastering thread to finish its job.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
+}
+
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(
     app: App,

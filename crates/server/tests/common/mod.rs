@@ -40,6 +40,17 @@ impl Server {
         }
     }
 
+    /// A handle that only knows the address (for tasks that outlive a borrow).
+    pub fn handle(base: &str) -> Server {
+        Server {
+            addr: base.trim_start_matches("http://").parse().unwrap(),
+            base: base.to_string(),
+            data: PathBuf::new(),
+            shutdown: None,
+            task: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -94,6 +105,16 @@ pub fn form(mix: Vec<u8>, mix_name: &str, fields: &[(&str, &str)]) -> reqwest::m
         form = form.text(k.to_string(), v.to_string());
     }
     form
+}
+
+/// A form whose mix shares `mix`'s buffer (no copy per upload).
+pub fn shared_form(mix: &bytes::Bytes, mix_name: &str) -> reqwest::multipart::Form {
+    let len = mix.len() as u64;
+    reqwest::multipart::Form::new().part(
+        "mix",
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::from(mix.clone()), len)
+            .file_name(mix_name.to_string()),
+    )
 }
 
 /// Submits a job; returns its id (panics unless 202).
