@@ -12,9 +12,11 @@
 //! - [`mix_html`]: a mix render.
 
 mod page;
+mod plots;
 mod tables;
 
 mod analysis;
+mod figures;
 mod master;
 mod mix;
 

@@ -7,7 +7,11 @@ use mixmaster::master::{DeliveryReport, MasterReport};
 use mixmaster_analysis::Analysis;
 use serde::Serialize;
 
+use mixmaster::master::feedback::neutral_curve_db;
+
+use crate::figures::{self, LIMIT, REFERENCE, Series, TARGET, XAxis, palette};
 use crate::page::{Cell, Page};
+use crate::plots::{self, Trace, median_offset, third_octaves};
 use crate::tables::{figures_rows, num, settings_text, signed};
 
 /// A page for one mastering job.
@@ -15,6 +19,7 @@ pub fn master_html(report: &MasterReport) -> String {
     let mut page = Page::new("Mastering report", &report.input);
     summary(&mut page, report);
     figures(&mut page, report);
+    plots_section(&mut page, report);
     for (i, d) in report.deliveries.iter().enumerate() {
         delivery(&mut page, i, d);
     }
@@ -88,6 +93,157 @@ fn figures(page: &mut Page, report: &MasterReport) {
     page.table(&headers, &figures_rows(&columns));
 }
 
+/// Where a delivery's time 0 sits on the mix's time axis: the trim point.
+fn trim_offset_s(d: &DeliveryReport) -> f64 {
+    if d.plan.trim.enabled {
+        d.plan.trim.settings.start_s
+    } else {
+        0.0
+    }
+}
+
+/// The mix (and reference, for spectra) and every master, overlaid.
+fn traces(report: &MasterReport) -> Vec<Trace<'_>> {
+    let mut out = vec![Trace {
+        name: "mix".to_string(),
+        color: palette(0),
+        offset_s: 0.0,
+        analysis: &report.before,
+    }];
+    out.extend(report.deliveries.iter().enumerate().map(|(i, d)| Trace {
+        name: format!("master ({})", d.plan.target.name),
+        color: palette(1 + i + usize::from(i >= 1)),
+        offset_s: trim_offset_s(d),
+        analysis: &d.delivered.after,
+    }));
+    out
+}
+
+fn plots_section(page: &mut Page, report: &MasterReport) {
+    page.heading(2, "plots", "Plots");
+    let traces = traces(report);
+    let span = plots::span_s(&traces);
+    page.figure(
+        plots::waveform(&traces),
+        "Lowest and highest sample of either channel every 100 ms: the mix against each master, on the mix's time axis (masters start at the trim point). Dashed red: full scale.",
+    );
+
+    let mut marks = Vec::new();
+    for (i, d) in report.deliveries.iter().enumerate() {
+        let t = &d.plan.target;
+        marks.push(Series::level(
+            &format!("target {} ({:.1} LUFS)", t.name, t.integrated_lufs),
+            traces[i + 1].color,
+            t.integrated_lufs,
+            0.0,
+            span,
+        ));
+        if !report.deliveries[..i]
+            .iter()
+            .any(|o| o.plan.target.ceiling_dbtp == t.ceiling_dbtp)
+        {
+            marks.push(Series::level(
+                &format!("true-peak ceiling ({:.1} dBTP)", t.ceiling_dbtp),
+                LIMIT,
+                t.ceiling_dbtp,
+                0.0,
+                span,
+            ));
+        }
+    }
+    page.figure(
+        plots::loudness(&traces, marks),
+        "Short-term loudness (EBU R128, 3 s window, read every 100 ms). Dashed: each destination's integrated-loudness target and the true-peak ceiling.",
+    );
+
+    let mut spectra = traces;
+    let mut extra = Vec::new();
+    let anchor = spectra.get(1).map_or_else(
+        || third_octaves(&report.before),
+        |t| third_octaves(t.analysis),
+    );
+    let caption = if let Some(r) = &report.reference {
+        let bands = third_octaves(r);
+        let shift = median_offset(&anchor, &bands).unwrap_or(0.0);
+        extra.push(Series {
+            dashed: true,
+            ..Series::line(
+                "reference (level-aligned)",
+                REFERENCE,
+                bands
+                    .into_iter()
+                    .map(|(hz, l)| (hz, l.map(|l| l + shift)))
+                    .collect(),
+            )
+        });
+        "Third-octave spectrum of the mix and each master; dashed: the reference, shifted by its median level difference to the first master (100 Hz–10 kHz) so only the tonal shapes differ."
+    } else {
+        let curve: Vec<(f64, Option<f64>)> = anchor
+            .iter()
+            .map(|(hz, _)| (*hz, Some(neutral_curve_db(*hz))))
+            .collect();
+        let shift = median_offset(&anchor, &curve).unwrap_or(0.0);
+        extra.push(Series {
+            dashed: true,
+            ..Series::line(
+                "neutral target curve (level-aligned)",
+                TARGET,
+                curve
+                    .into_iter()
+                    .map(|(hz, l)| (hz, l.map(|l| l + shift)))
+                    .collect(),
+            )
+        });
+        "Third-octave spectrum of the mix and each master; dashed: the neutral tonal-balance curve the planner aims at (average commercial master), aligned to the first master by the median difference over 100 Hz–10 kHz."
+    };
+    page.figure(plots::spectrum(&spectra, extra), caption);
+
+    let gr: Vec<Series> = report
+        .deliveries
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let dt = d.delivered.gain_reduction_interval_s;
+            let t0 = trim_offset_s(d);
+            Series {
+                filled: true,
+                ..Series::line(
+                    &format!("limiter ({})", d.plan.target.name),
+                    spectra[i + 1].color,
+                    d.delivered
+                        .gain_reduction_db
+                        .iter()
+                        .enumerate()
+                        .map(|(k, g)| (t0 + dt * k as f64, Some(-f64::from(*g))))
+                        .collect(),
+                )
+            }
+        })
+        .collect();
+    let deepest = report
+        .deliveries
+        .iter()
+        .flat_map(|d| d.delivered.gain_reduction_db.iter())
+        .fold(0.0f32, |m, g| m.max(*g));
+    page.figure(
+        figures::curves(
+            "Limiter gain reduction",
+            XAxis::Time,
+            "gain change (dB)",
+            &gr,
+            Some((-(f64::from(deepest) + 1.0).max(3.0), 0.5)),
+            None,
+        ),
+        "Largest gain reduction of the final limiter in every 100 ms of the delivered pass (0 dB = untouched).",
+    );
+
+    spectra.truncate(1 + report.deliveries.len());
+    page.figure(
+        plots::correlation(&spectra),
+        "Correlation of left and right over 400 ms windows; windows quieter than −50 dBFS are left out.",
+    );
+}
+
 /// One row of the plan table.
 fn stage_row<T: Serialize>(name: &str, stage: &Stage<T>) -> Vec<Cell> {
     let (state, class) = if stage.enabled {
@@ -153,7 +309,14 @@ fn delivery(page: &mut Page, index: usize, d: &DeliveryReport) {
         })
         .collect();
     page.table(
-        &["Pass", "Drive", "Ceiling", "Loudness", "Max reduction", "Kind"],
+        &[
+            "Pass",
+            "Drive",
+            "Ceiling",
+            "Loudness",
+            "Max reduction",
+            "Kind",
+        ],
         &rows,
     );
 

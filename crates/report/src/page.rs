@@ -23,8 +23,7 @@ td.num{text-align:right;white-space:nowrap}
 figure{margin:.5em 0 1.5em}
 figure svg{display:block;width:100%;height:auto;max-width:100%}
 figcaption{color:var(--muted);font-size:.9em}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:0 24px}
-@media (max-width:600px){main{padding:8px}.grid{grid-template-columns:1fr}body{font-size:14px}}
+@media (max-width:600px){main{padding:8px}body{font-size:14px}}
 .sev-problem{color:var(--bad);font-weight:600}
 .sev-warning{color:var(--warn);font-weight:600}
 .sev-info{color:var(--muted)}
@@ -128,23 +127,27 @@ impl Page {
         self.body.push_str("</tbody>\n</table></div>\n");
     }
 
-    /// Opens a responsive grid (plots side by side on wide screens).
-    pub fn grid_start(&mut self) {
-        self.body.push_str("<div class=\"grid\">\n");
-    }
-
-    /// Closes the grid opened by [`Page::grid_start`].
-    pub fn grid_end(&mut self) {
-        self.body.push_str("</div>\n");
-    }
-
-    /// An inline SVG plot with a caption.
-    pub fn figure(&mut self, svg: &str, caption: &str) {
-        let _ = writeln!(
-            self.body,
-            "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
-            esc(caption)
-        );
+    /// An inline SVG plot with a caption, or — when the plot could not be
+    /// drawn — a line saying why, so one bad plot never loses the report.
+    pub fn figure(&mut self, plot: Result<String, String>, caption: &str) {
+        match plot {
+            Ok(svg) => {
+                let _ = writeln!(
+                    self.body,
+                    "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                    svg.trim(),
+                    esc(caption)
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(
+                    self.body,
+                    "<p class=\"off\">Plot not drawn ({}): {}</p>",
+                    esc(&why),
+                    esc(caption)
+                );
+            }
+        }
     }
 
     /// The finished document.

@@ -35,13 +35,17 @@ pub fn figures_rows(columns: &[&Analysis]) -> Vec<Vec<Cell>> {
     type Fmt = fn(&Analysis) -> String;
     let rows: [(&str, Fmt); 16] = [
         ("Integrated loudness", |a| num(a.integrated_lufs, 1, "LUFS")),
-        ("Loudness range (LRA)", |a| num(a.loudness_range_lu, 1, "LU")),
+        ("Loudness range (LRA)", |a| {
+            num(a.loudness_range_lu, 1, "LU")
+        }),
         ("Max short-term", |a| num(a.max_short_term_lufs, 1, "LUFS")),
         ("Max momentary", |a| num(a.max_momentary_lufs, 1, "LUFS")),
         ("True peak", |a| num(a.true_peak_dbtp, 2, "dBTP")),
         ("Sample peak", |a| num(a.sample_peak_dbfs, 2, "dBFS")),
         ("PLR (true peak − loudness)", |a| num(a.plr_db, 1, "dB")),
-        ("Crest factor (peak − RMS)", |a| num(a.crest_factor_db, 1, "dB")),
+        ("Crest factor (peak − RMS)", |a| {
+            num(a.crest_factor_db, 1, "dB")
+        }),
         ("RMS", |a| num(a.rms_dbfs, 1, "dBFS")),
         ("Correlation", |a| signed(a.correlation, 2, "")),
         ("Worst correlation (400 ms)", |a| {
@@ -51,7 +55,9 @@ pub fn figures_rows(columns: &[&Analysis]) -> Vec<Vec<Cell>> {
             }
         }),
         ("Side / mid", |a| num(a.side_to_mid_db, 1, "dB")),
-        ("Mono fold-down loss", |a| num(a.mono_loudness_drop_lu, 1, "LU")),
+        ("Mono fold-down loss", |a| {
+            num(a.mono_loudness_drop_lu, 1, "LU")
+        }),
         ("Clipped runs (samples)", |a| {
             format!("{} ({})", a.clipped_runs, a.clipped_samples)
         }),
@@ -63,7 +69,10 @@ pub fn figures_rows(columns: &[&Analysis]) -> Vec<Vec<Cell>> {
                 .join(" / ")
         }),
         ("Silence lead / tail", |a| {
-            format!("{:.2} s / {:.2} s", a.leading_silence_s, a.trailing_silence_s)
+            format!(
+                "{:.2} s / {:.2} s",
+                a.leading_silence_s, a.trailing_silence_s
+            )
         }),
     ];
     let mut out: Vec<Vec<Cell>> = rows
@@ -82,7 +91,12 @@ pub fn figures_rows(columns: &[&Analysis]) -> Vec<Vec<Cell>> {
     out.insert(
         0,
         format_row("Length", &|a| {
-            format!("{} ({} Hz, {} ch)", clock(a.duration_s), a.sample_rate, a.channels)
+            format!(
+                "{} ({} Hz, {} ch)",
+                clock(a.duration_s),
+                a.sample_rate,
+                a.channels
+            )
         }),
     );
     if columns.iter().any(|a| a.non_finite_samples > 0) {
