@@ -15,7 +15,7 @@ use mixmaster_io::{AudioBuffer, EncodeSpec, FileFormat, SampleFormat, WriteOptio
 
 /// Length of each track, s: long enough for gated loudness and LRA, short
 /// enough for a dev-profile test.
-const TRACK_S: f64 = 3.5;
+const TRACK_S: f64 = 3.0;
 
 /// One-pole low-pass of `x` at `hz` (a dull mix).
 fn low_pass(x: &[f32], hz: f64, rate: u32) -> Vec<f32> {
@@ -405,13 +405,12 @@ fn per_track_mode_puts_every_track_on_the_target() {
     check_delivery(&report, 0, false);
 }
 
-/// The error of mastering an album whose file is `text` (tracks written first).
-fn album_error(text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    write_tracks(dir.path());
-    let album = write_album(dir.path(), text);
-    let out = dir.path().join("out");
-    std::fs::create_dir(&out).unwrap();
+/// The error of mastering an album whose file is `text`, with the tracks in
+/// `dir`; checks that nothing was written.
+fn album_error(dir: &Path, text: &str) -> String {
+    let album = write_album(dir, text);
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
     let err = master_album(
         &request(album, &out, &["spotify"], LoudnessMode::Album),
         &mut NoProgress,
@@ -429,26 +428,35 @@ fn album_error(text: &str) -> String {
 
 #[test]
 fn bad_albums_are_refused_with_one_line_naming_the_file_and_problem() {
-    let e = album_error(&ALBUM_TOML.replace("GBXYZ2600003", "GBXYZ2600002"));
+    let dir = tempfile::tempdir().unwrap();
+    write_tracks(dir.path());
+    let d = dir.path();
+    let e = album_error(d, &ALBUM_TOML.replace("GBXYZ2600003", "GBXYZ2600002"));
     assert!(
         e.contains("album.toml: line") && e.contains("already used by track 2"),
         "{e}"
     );
-    let e = album_error(&ALBUM_TOML.replace("GBXYZ2600004", "GBXYZ26004"));
+    let e = album_error(d, &ALBUM_TOML.replace("GBXYZ2600004", "GBXYZ26004"));
     assert!(e.contains("invalid ISRC"), "{e}");
-    let e = album_error(&ALBUM_TOML.replace("036000291452", "036000291453"));
+    let e = album_error(d, &ALBUM_TOML.replace("036000291452", "036000291453"));
     assert!(
         e.contains("line 6, column 7") && e.contains("check digit"),
         "{e}"
     );
-    let e = album_error(&ALBUM_TOML.replace("mix2.wav", "missing.wav"));
+    let e = album_error(d, &ALBUM_TOML.replace("mix2.wav", "missing.wav"));
     assert!(e.contains("missing.wav does not exist"), "{e}");
-    let e = album_error(&ALBUM_TOML.replace("crossfade_s = 0.8", "crossfade_s = 5.0"));
+    let e = album_error(
+        d,
+        &ALBUM_TOML.replace("crossfade_s = 0.8", "crossfade_s = 5.0"),
+    );
     assert!(
-        e.contains("longer than the shorter of tracks 1 and 2"),
+        e.contains("line 14, column 15") && e.contains("longer than the shorter of tracks 1 and 2"),
         "{e}"
     );
-    let e = album_error(&ALBUM_TOML.replace("gap_s = 0.5", "gap_s = 0.5\ncrossfade_s = 1.0"));
+    let e = album_error(
+        d,
+        &ALBUM_TOML.replace("gap_s = 0.5", "gap_s = 0.5\ncrossfade_s = 1.0"),
+    );
     assert!(e.contains("either gap_s or crossfade_s"), "{e}");
 }
 
