@@ -59,7 +59,8 @@ fn push_str(out: &mut Vec<u8>, s: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn vorbis_comment(tags: &Tags) -> std::result::Result<Vec<u8>, String> {
+/// The Vorbis comment payload for `tags` (also the body of an Opus `OpusTags` packet).
+pub(crate) fn vorbis_comment(tags: &Tags) -> std::result::Result<Vec<u8>, String> {
     let fields = fields(tags);
     let mut out = Vec::new();
     push_str(&mut out, VENDOR)?;

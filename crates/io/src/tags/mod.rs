@@ -30,6 +30,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 pub(crate) use flac::metadata_blocks as flac_metadata_blocks;
+pub(crate) use flac::vorbis_comment;
 pub(crate) use id3v2::encode as id3v2_bytes;
 pub(crate) use riff::{aiff_trailer, append_chunks, wav_trailer};
 
