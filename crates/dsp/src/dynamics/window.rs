@@ -72,6 +72,8 @@ pub(crate) struct MovingAverage {
     pos: usize,
     sum: f64,
     initial: f64,
+    /// 1 / window: a multiply per sample instead of a division.
+    inv_len: f64,
 }
 
 impl MovingAverage {
@@ -83,6 +85,7 @@ impl MovingAverage {
             pos: 0,
             sum: initial * window as f64,
             initial,
+            inv_len: 1.0 / window as f64,
         }
     }
 
@@ -100,7 +103,7 @@ impl MovingAverage {
         } else {
             self.sum += v - old;
         }
-        self.sum / self.ring.len() as f64
+        self.sum * self.inv_len
     }
 
     /// Refill with the initial value.
