@@ -124,15 +124,20 @@ fn text_report(r: &AlbumReport) -> String {
         );
         let _ = writeln!(
             s,
-            "  {:>2}  {:<24}{:>8}{:>8}{:>7}{:>8}{:>6}{:>7}{:>8}{:>8}{:>10}",
+            "  {:>2}  {:<24}{:>8}{:>8}{:>7}{:>8}{:>6}{:>7}{:>8}{:>10}{:>10}",
             "#", "title", "source", "LUFS", "LRA", "TP", "PLR", "gain", "limit", "tone±", "start"
         );
         for (k, tr) in d.tracks.iter().enumerate() {
             let src = r.tracks.get(k).and_then(|x| x.integrated_lufs);
+            let tone = format!(
+                "{}>{}",
+                opt(r.tracks.get(k).and_then(|x| x.spectral_deviation_db)),
+                opt(tr.spectral_deviation_db)
+            );
             let title: String = tr.title.chars().take(23).collect();
             let _ = writeln!(
                 s,
-                "  {:>2}  {:<24}{:>8}{:>8}{:>7}{:>8.1}{:>6}{:>7}{:>8.1}{:>8}{:>10}",
+                "  {:>2}  {:<24}{:>8}{:>8}{:>7}{:>8.1}{:>6}{:>7}{:>8.1}{:>10}{:>10}",
                 tr.number,
                 title,
                 opt(src),
@@ -143,7 +148,7 @@ fn text_report(r: &AlbumReport) -> String {
                 tr.gain_db
                     .map_or_else(|| "n/a".into(), |g| format!("{g:+.1}")),
                 tr.max_gain_reduction_db,
-                opt(tr.spectral_deviation_db),
+                tone,
                 tr.cue_index
             );
             for n in &tr.notes {
@@ -165,7 +170,7 @@ fn text_report(r: &AlbumReport) -> String {
     }
     let _ = writeln!(
         s,
-        "\nColumns: source and delivered integrated loudness (LUFS), loudness range (LU), true peak (dBTP, the larger of the 4x and 8x meters), PLR (dB), gain = delivered minus source (LU), most limiting (dB), tone± = spectral deviation from the album mean (dB RMS over third-octave bands), start = CUE index (mm:ss:ff)."
+        "\nColumns: source and delivered integrated loudness (LUFS), loudness range (LU), true peak (dBTP, the larger of the 4x and 8x meters), PLR (dB), gain = delivered minus source (LU), most limiting (dB), tone± = spectral deviation from the album mean, source>delivered (dB RMS over third-octave bands), start = CUE index (mm:ss:ff)."
     );
     s
 }
