@@ -5,9 +5,9 @@
 //!   end a source does not use, so it does not cloud the bass and kick;
 //!   Owsinski's per-instrument corner frequencies; De Man & Reiss 2013 rule
 //!   base): the corner is the role's usual corner, lowered when the stem has
-//!   real content below it — it never sits above 70 % of the lowest critical
-//!   band holding energy within 30 dB of the stem's strongest band. Kick and
-//!   bass keep their fundamentals (only a 30 Hz sub-sonic cut).
+//!   real content below it — it never sits above 70 % of the frequency below
+//!   which 2 % of the stem's power lies. Kick and bass keep their
+//!   fundamentals (only a 30 Hz sub-sonic cut).
 //! - **Masking cuts** (Hafezi & Reiss, JAES 2015: cut the masker, not boost the
 //!   target, in the bands where it masks most): per masker and target (the lead,
 //!   and the bass), the two critical bands with the largest
@@ -24,8 +24,10 @@ use super::features::{BANDS, StemFeatures, band_edges};
 
 /// The deepest masking cut, dB (bounded: the cut must not hollow the masker out).
 pub const MAX_CUT_DB: f64 = 6.0;
-/// Smallest excess worth a cut, dB.
-pub const MIN_EXCESS_DB: f64 = 2.0;
+/// Smallest excess worth a cut, dB: an energy-weighted *average* over the
+/// target's cells, so 1.5 dB means the masker covers the target in that band
+/// for a good part of the time (by several dB where it does).
+pub const MIN_EXCESS_DB: f64 = 1.5;
 /// Most cuts per masker and target.
 const CUTS_PER_PAIR: usize = 2;
 
@@ -44,32 +46,47 @@ fn role_corner(role: Role) -> f64 {
     }
 }
 
-/// The high-pass band for a stem, with why.
+/// The frequency below which `share` (0–1) of the stem's power lies, Hz,
+/// interpolating linearly inside the critical band where the sum crosses it.
+fn power_below(f: &StemFeatures, share: f64) -> f64 {
+    let nyq = f64::from(f.sample_rate) / 2.0;
+    let p: Vec<f64> = f.bands_db.iter().map(|d| 10f64.powf(d / 10.0)).collect();
+    let total: f64 = p.iter().sum();
+    let mut acc = 0.0;
+    for (b, pb) in p.iter().enumerate() {
+        if total > 0.0 && acc + pb >= share * total {
+            let (lo, hi) = band_edges(b, nyq);
+            return lo + (hi - lo) * ((share * total - acc) / pb.max(1e-30)).clamp(0.0, 1.0);
+        }
+        acc += pb;
+    }
+    nyq
+}
+
+/// Share of the power below which a source's low end counts as useful.
+const USEFUL_LOW_SHARE: f64 = 0.02;
+
+/// The high-pass band for a stem, with why: the role's corner, or 70 % of the
+/// frequency below which 2 % of the stem's power lies if that is lower (the
+/// stem has real low end there, so the filter must stay clear of it).
 pub fn high_pass(role: Role, f: &StemFeatures) -> BandSpec {
     let corner = role_corner(role);
-    let nyq = f64::from(f.sample_rate) / 2.0;
-    let max = f.bands_db.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lowest = (0..BANDS).find(|b| f.bands_db[*b] > max - 30.0);
-    let (freq, why) = match lowest {
-        Some(b)
-            if band_edges(b, nyq).0 * 0.7 < corner && role != Role::Kick && role != Role::Bass =>
-        {
-            let lo = band_edges(b, nyq).0;
-            let freq = (lo * 0.7).max(20.0).round();
-            (
-                freq,
-                format!(
-                    "high-pass {freq:.0} Hz: {role:?} usually {corner:.0} Hz, lowered because the stem has content from {lo:.0} Hz (within 30 dB of its strongest band)"
-                ),
-            )
-        }
-        _ => (
+    let f2 = power_below(f, USEFUL_LOW_SHARE);
+    let (freq, why) = if f2 * 0.7 < corner && role != Role::Kick && role != Role::Bass {
+        let freq = (f2 * 0.7).max(20.0).round();
+        (
+            freq,
+            format!(
+                "high-pass {freq:.0} Hz: {role:?} usually {corner:.0} Hz, lowered to 70 % of {f2:.0} Hz because 2 % of the stem's power lies below {f2:.0} Hz"
+            ),
+        )
+    } else {
+        (
             corner,
             format!(
-                "high-pass {corner:.0} Hz: no useful content below it for a {role:?} (lowest band within 30 dB of the strongest starts at {:.0} Hz)",
-                lowest.map_or(nyq, |b| band_edges(b, nyq).0)
+                "high-pass {corner:.0} Hz for a {role:?}: 98 % of its power lies above {f2:.0} Hz, nothing useful below the corner"
             ),
-        ),
+        )
     };
     BandSpec {
         kind: BandKind::LowCut,
