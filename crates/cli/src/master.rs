@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use mixmaster::master::decide::PlanOptions;
 use mixmaster::master::plan::{FadeCurveName, MasterPlan};
+use mixmaster::master::preview::PreviewCodec;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterReport, MasterRequest, master};
 use mixmaster::{Error, Result};
@@ -26,6 +27,8 @@ enum FadeShape {
 enum PreviewFormat {
     /// MP3, 320 kbit/s CBR (LAME).
     Mp3,
+    /// Opus in Ogg, 160 kbit/s, 48 kHz (libopus).
+    Opus,
 }
 
 /// Arguments of `mixmaster master`.
@@ -96,6 +99,9 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write an HTML report here: plots and tables in one self-contained file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
@@ -251,7 +257,10 @@ pub fn run(args: &Args) -> Result<()> {
         force: args.force,
         ab: args.ab.clone(),
         tags: tags(args)?,
-        mp3_preview: matches!(args.preview, Some(PreviewFormat::Mp3)),
+        preview: args.preview.map(|p| match p {
+            PreviewFormat::Mp3 => PreviewCodec::Mp3,
+            PreviewFormat::Opus => PreviewCodec::Opus,
+        }),
     };
     if let Some(base) = &args.plan_out {
         // Check the plan destination before rendering anything.
@@ -263,7 +272,18 @@ pub fn run(args: &Args) -> Result<()> {
             },
         )?;
     }
+    let report_options = WriteOptions {
+        force: args.force,
+        inputs: vec![args.mix.clone()],
+    };
+    if let Some(path) = &args.report {
+        mixmaster_io::check_output(path, &report_options)?;
+    }
     let report = master(&request, &mut TerminalProgress::new())?;
+    if let Some(path) = &args.report {
+        let html = mixmaster_report::master_html(&report);
+        mixmaster_io::write_file_atomic(path, html.as_bytes(), &report_options)?;
+    }
     if let Some(base) = &args.plan_out {
         let options = WriteOptions {
             force: args.force,
@@ -334,9 +354,10 @@ fn text_report(r: &MasterReport) -> String {
         if let Some(p) = &d.preview {
             let _ = writeln!(
                 s,
-                "  preview: {} ({} kbit/s MP3), decoded true peak {:.2} dBTP after {} encode(s), limiter ceiling {:.2} dBTP",
+                "  preview: {} ({} kbit/s {}), decoded true peak {:.2} dBTP after {} encode(s), limiter ceiling {:.2} dBTP",
                 p.path.display(),
                 p.bitrate_kbps,
+                p.codec.extension(),
                 p.decoded_true_peak_dbtp,
                 p.attempts,
                 p.limiter_ceiling_dbtp

@@ -76,7 +76,7 @@ fn request(input: PathBuf, deliveries: Vec<(Target, PathBuf)>) -> MasterRequest 
         force: false,
         ab: None,
         tags: mixmaster_io::Tags::default(),
-        mp3_preview: false,
+        preview: None,
     }
 }
 
@@ -214,7 +214,7 @@ fn mp3_preview_stays_under_the_ceiling_after_decoding_and_tags_are_written() {
         mix,
         vec![(Target::preset("spotify-loud").unwrap(), out.clone())],
     );
-    req.mp3_preview = true;
+    req.preview = Some(mixmaster::master::preview::PreviewCodec::Mp3);
     req.tags = mixmaster_io::Tags {
         title: Some("Demo".into()),
         artist: Some("mixmaster".into()),
@@ -365,4 +365,51 @@ fn vinyl_master_is_de_essed_low_passed_mono_in_the_bass_and_not_pushed() {
         .clone();
     assert_eq!(info.bits_per_sample, Some(24));
     assert_eq!(audio.sample_rate, 44_100);
+}
+
+#[test]
+fn opus_preview_is_48k_and_under_the_ceiling_after_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, 0.0);
+    let out = dir.path().join("loud.wav");
+    let target = Target::preset("spotify-loud").unwrap();
+    let ceiling = target.ceiling_dbtp;
+    let mut req = request(mix, vec![(target, out.clone())]);
+    req.preview = Some(mixmaster::master::preview::PreviewCodec::Opus);
+    let report = master(&req, &mut NoProgress).unwrap();
+    let preview = report.deliveries[0].preview.clone().unwrap();
+    assert_eq!(preview.path, dir.path().join("loud.opus"));
+
+    // Decode with libopus and meter independently of the render path.
+    let mut reader = mixmaster_io::OpusReader::open(&preview.path).unwrap();
+    let mut channels = vec![Vec::new(), Vec::new()];
+    let mut block = vec![Vec::new(), Vec::new()];
+    while reader.read_block(&mut block, 4096).unwrap() > 0 {
+        for (c, b) in channels.iter_mut().zip(&block) {
+            c.extend_from_slice(b);
+        }
+    }
+    let mut meter = ebur128::EbuR128::new(2, 48_000, ebur128::Mode::TRUE_PEAK).unwrap();
+    meter
+        .add_frames_planar_f32(&[&channels[0], &channels[1]])
+        .unwrap();
+    let tp_ebur = (0..2)
+        .map(|c| meter.true_peak(c).unwrap())
+        .fold(0.0, f64::max);
+    let tp_8x = channels
+        .iter()
+        .map(|c| oversampled_peak(c, 8))
+        .fold(0.0, f64::max);
+    let tp = to_dbtp(tp_ebur.max(tp_8x));
+    assert!(
+        tp <= ceiling,
+        "decoded Opus true peak {tp:.2} dBTP over {ceiling}"
+    );
+    // 6 s of master at 44.1 kHz is 6 s at 48 kHz (within the trim's pre-roll).
+    let master_s = read_audio(&out).unwrap().channels[0].len() as f64 / 44_100.0;
+    let preview_s = channels[0].len() as f64 / 48_000.0;
+    assert!(
+        (master_s - preview_s).abs() < 0.01,
+        "{master_s} vs {preview_s} s"
+    );
 }

@@ -30,7 +30,7 @@ fn master_demo(dir: &std::path::Path) -> MasterReport {
         force: false,
         ab: None,
         tags: mixmaster_io::Tags::default(),
-        mp3_preview: false,
+        preview: None,
     };
     master(&request, &mut NoProgress).unwrap()
 }

@@ -164,7 +164,7 @@ impl Runner {
             force: true,
             ab: Some(out.join(AB_NAME)),
             tags: Tags::default(),
-            mp3_preview: false,
+            preview: None,
         };
         Ok((request, names))
     }

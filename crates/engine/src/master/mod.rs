@@ -15,6 +15,7 @@ pub mod decide;
 pub mod feedback;
 pub mod penalty;
 pub mod plan;
+pub mod preview;
 pub mod render;
 pub mod resonance;
 pub mod targets;
@@ -31,7 +32,8 @@ use decide::PlanOptions;
 use feedback::Finding;
 use penalty::Penalty;
 use plan::MasterPlan;
-use render::{Delivered, Preview};
+use preview::{Preview, PreviewCodec, PreviewTarget};
+use render::Delivered;
 use targets::Target;
 
 /// What to master and how.
@@ -55,8 +57,9 @@ pub struct MasterRequest {
     pub ab: Option<PathBuf>,
     /// Metadata written into every delivered file.
     pub tags: Tags,
-    /// Also write a codec-safe MP3 preview beside each delivery.
-    pub mp3_preview: bool,
+    /// Also write a codec-safe lossy preview beside each delivery (same
+    /// name, the codec's extension).
+    pub preview: Option<PreviewCodec>,
 }
 
 /// One delivered master and everything known about it.
@@ -104,8 +107,8 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
     // Refuse bad outputs before spending any time.
     for (_, out) in &request.deliveries {
         mixmaster_io::check_output(out, &options)?;
-        if request.mp3_preview {
-            mixmaster_io::check_output(&preview_path(out), &options)?;
+        if let Some(codec) = request.preview {
+            mixmaster_io::check_output(&preview_path(out, codec), &options)?;
         }
     }
     if let Some(ab) = &request.ab {
@@ -175,18 +178,20 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         let pre = &cached.as_ref().expect("pre-limiter render cached above").1;
         let tags = (request.tags != Tags::default()).then_some(&request.tags);
         let delivered = render::deliver(pre, &plan, out, &options, tags, progress)?;
-        let preview = if request.mp3_preview {
-            Some(render::codec_safe_preview(
+        let preview = match request.preview {
+            Some(codec) => Some(preview::codec_safe_preview(
+                &PreviewTarget {
+                    codec,
+                    out: &preview_path(out, codec),
+                    options: &options,
+                    tags,
+                },
                 pre,
                 &plan,
                 delivered.input_gain_db,
-                &preview_path(out),
-                &options,
-                tags,
                 progress,
-            )?)
-        } else {
-            None
+            )?),
+            None => None,
         };
         plan.limiter.settings.input_gain_db = delivered.input_gain_db;
         plan.limiter.settings.ceiling_dbtp = delivered.limiter_ceiling_dbtp;
@@ -228,9 +233,9 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
     })
 }
 
-/// The MP3 preview's path: the delivery's with `.mp3`.
-fn preview_path(out: &Path) -> PathBuf {
-    out.with_extension("mp3")
+/// The preview's path: the delivery's with the codec's extension.
+fn preview_path(out: &Path, codec: PreviewCodec) -> PathBuf {
+    out.with_extension(codec.extension())
 }
 
 /// Identity of everything before the limiter (plans that agree share one render).

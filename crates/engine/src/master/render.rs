@@ -21,8 +21,7 @@ use mixmaster_analysis::{Analysis, AnalysisOptions, Analyzer, IntegratedLoudness
 use mixmaster_dsp::dynamics::Limiter;
 use mixmaster_dsp::{ProcessSpec, Processor};
 use mixmaster_io::{
-    AudioReader, AudioWriter, EncodeSpec, FileFormat, Mp3Options, Mp3Writer, Resampler,
-    SampleFormat, Tags, WriteOptions,
+    AudioReader, AudioWriter, EncodeSpec, FileFormat, Resampler, SampleFormat, Tags, WriteOptions,
 };
 use serde::Serialize;
 
@@ -31,7 +30,7 @@ use super::plan::{FormatName, MasterPlan};
 use crate::{Error, Progress, Result};
 
 /// Frames per processing block.
-const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
 /// The search stops when the delivered file is this close to the target, LU
 /// (half the ±0.1 LU the product promises, so meter differences stay inside it).
 pub const LOUDNESS_TOLERANCE_LU: f64 = 0.05;
@@ -415,7 +414,7 @@ impl Processor for MeteredLimiter {
 /// Returns the largest gain reduction, dB, and its series every
 /// [`GAIN_REDUCTION_INTERVAL_S`] (in the limiter's time, which runs ahead of
 /// the aligned output by its lookahead — a few ms, well inside one interval).
-fn limiter_pass(
+pub(crate) fn limiter_pass(
     pre: &PreLimiter,
     plan: &MasterPlan,
     gain_db: f64,
@@ -726,116 +725,6 @@ pub fn deliver(
         out,
         format!(
             "could not land within {LOUDNESS_TOLERANCE_LU} LU of {target:.1} LUFS in {MAX_FINAL_PASSES} renders"
-        ),
-    ))
-}
-
-/// A lossy preview that stays under the ceiling after encoding.
-#[derive(Debug, Clone, Serialize)]
-pub struct Preview {
-    /// Where it was written.
-    pub path: PathBuf,
-    /// MP3 bit rate, kbit/s.
-    pub bitrate_kbps: u32,
-    /// True peak of the decoded MP3 (the larger of the BS.1770 and 8× readings), dBTP.
-    pub decoded_true_peak_dbtp: f64,
-    /// Limiter ceiling that made the decoded file safe, dBTP.
-    pub limiter_ceiling_dbtp: f64,
-    /// Encodes needed.
-    pub attempts: usize,
-}
-
-/// Encodes tried before giving up on a codec-safe preview.
-const MAX_PREVIEW_ATTEMPTS: usize = 5;
-/// Extra room left under the ceiling when lowering it after an overshoot, dB.
-const PREVIEW_STEP_MARGIN_DB: f64 = 0.1;
-
-/// True peak of a decoded file, dBTP: the larger of BS.1770's 4× reading and the 8× meter.
-fn decoded_true_peak(path: &Path) -> Result<f64> {
-    let mut reader = AudioReader::open(path)?;
-    let info = reader.info().clone();
-    let mut meter8 = TruePeakMeter::new(info.channels, 8);
-    let mut analyzer = Analyzer::new(info.sample_rate, info.channels, AnalysisOptions::default())
-        .map_err(|e| Error::input(path, e.to_string()))?;
-    let mut block = vec![Vec::new(); info.channels];
-    loop {
-        let n = reader.read_block(&mut block, BLOCK)?;
-        if n == 0 {
-            break;
-        }
-        let slices: Vec<&[f32]> = block.iter().map(|c| &c[..n]).collect();
-        meter8.push(&slices);
-        analyzer.push(&slices);
-    }
-    let tp8 = to_dbtp(meter8.finish().into_iter().fold(0.0, f64::max));
-    let a = analyzer
-        .finish()
-        .map_err(|e| Error::input(path, e.to_string()))?;
-    Ok(a.true_peak_dbtp.map_or(tp8, |t| t.max(tp8)))
-}
-
-/// Encode an MP3 preview of the master at `gain_db`; decode it, measure its
-/// true peak, and while it is over the target ceiling lower the limiter
-/// ceiling by the overshoot and encode again ("codec-safe").
-pub fn codec_safe_preview(
-    pre: &PreLimiter,
-    plan: &MasterPlan,
-    gain_db: f64,
-    out: &Path,
-    options: &WriteOptions,
-    tags: Option<&Tags>,
-    progress: &mut dyn Progress,
-) -> Result<Preview> {
-    let target_ceiling = plan.target.ceiling_dbtp;
-    let mp3 = Mp3Options::default();
-    // MP3 carries 32, 44.1 and 48 kHz; anything else is resampled to 48 kHz.
-    let rate = match pre.sample_rate() {
-        r @ (32_000 | 44_100 | 48_000) => r,
-        _ => 48_000,
-    };
-    let mut ceiling = plan.limiter.settings.ceiling_dbtp;
-    for attempt in 1..=MAX_PREVIEW_ATTEMPTS {
-        progress.start("encoding preview", Some(pre.frames()));
-        let mut writer = Mp3Writer::create(out, rate, 2, &mp3, options, tags)?;
-        let mut resampler = (rate != pre.sample_rate())
-            .then(|| Resampler::new(pre.sample_rate(), rate, 2))
-            .transpose()?;
-        let mut resampled = vec![Vec::new(), Vec::new()];
-        limiter_pass(pre, plan, gain_db, ceiling, &mut |block| {
-            match &mut resampler {
-                Some(rs) => {
-                    rs.process_block(block, &mut resampled)?;
-                    writer.write_block(&[&resampled[0], &resampled[1]])?;
-                }
-                None => writer.write_block(block)?,
-            }
-            Ok(())
-        })?;
-        if let Some(rs) = &mut resampler {
-            rs.flush(&mut resampled)?;
-            writer.write_block(&[&resampled[0], &resampled[1]])?;
-        }
-        writer.finish()?;
-        progress.finish();
-        let tp = decoded_true_peak(out)?;
-        if tp <= target_ceiling {
-            return Ok(Preview {
-                path: out.to_path_buf(),
-                bitrate_kbps: mp3.bitrate_kbps,
-                decoded_true_peak_dbtp: tp,
-                limiter_ceiling_dbtp: ceiling,
-                attempts: attempt,
-            });
-        }
-        ceiling -= tp - target_ceiling + PREVIEW_STEP_MARGIN_DB;
-        // The file that overshot is replaced by the next attempt.
-        let _ = std::fs::remove_file(out);
-    }
-    let _ = std::fs::remove_file(out);
-    Err(Error::input(
-        out,
-        format!(
-            "the MP3 preview stayed above {target_ceiling:.1} dBTP after {MAX_PREVIEW_ATTEMPTS} encodes"
         ),
     ))
 }
