@@ -33,6 +33,12 @@ fn low_pass(x: &[f32], hz: f64, rate: u32) -> Vec<f32> {
 fn write_tracks(dir: &Path) -> Vec<PathBuf> {
     let song = mixmaster::demo::render(48_000);
     let frames = (TRACK_S * 48_000.0) as usize;
+    // Artwork is checked by content: a PNG signature and a header chunk.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+    ]);
+    std::fs::write(dir.join("cover.png"), png).unwrap();
     let mut paths = Vec::new();
     for i in 0..4 {
         let from = i * 4 * 48_000;
@@ -93,6 +99,7 @@ title = "Test Album"
 artist = "The Synths"
 year = "2026"
 upc = "036000291452"
+artwork = "cover.png"
 gap_s = 1.0
 
 [[track]]
@@ -197,7 +204,7 @@ fn check_delivery(report: &AlbumReport, d: usize, cd: bool) {
     );
     let cue = std::fs::read_to_string(&delivery.cue_file).unwrap();
     let starts = cue_starts(&cue, album.sample_rate);
-    assert_eq!(starts.len(), 4, "{cue}");
+    assert_eq!(starts.len(), delivery.tracks.len(), "{cue}");
     if cd {
         assert_eq!(album.sample_rate, 44_100);
         assert!(!cue.contains("SAMPLE_START"), "{cue}");
@@ -342,6 +349,11 @@ fn album_mode_keeps_relative_levels_and_everything_lands_under_the_ceiling() {
     assert_eq!(tags.isrc.as_deref(), Some("GBXYZ2600003"));
     assert_eq!(tags.album.as_deref(), Some("Test Album"));
     assert_eq!(tags.artist.as_deref(), Some("The Synths feat. Guest"));
+    assert_eq!(tags.artwork.map(|a| a.mime).as_deref(), Some("image/png"));
+    let flac = mixmaster_io::read_tags(Path::new(&report.deliveries[0].tracks[0].file)).unwrap();
+    assert_eq!(flac.isrc.as_deref(), Some("GBXYZ2600001"));
+    assert_eq!(flac.upc.as_deref(), Some("036000291452"));
+    assert_eq!(flac.year.as_deref(), Some("2026"));
     let names: Vec<String> = std::fs::read_dir(out.join("cd"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -443,6 +455,8 @@ fn bad_albums_are_refused_with_one_line_naming_the_file_and_problem() {
         e.contains("line 6, column 7") && e.contains("check digit"),
         "{e}"
     );
+    let e = album_error(d, &ALBUM_TOML.replace("cover.png", "cover.gif"));
+    assert!(e.contains("cover.gif does not exist"), "{e}");
     let e = album_error(d, &ALBUM_TOML.replace("mix2.wav", "missing.wav"));
     assert!(e.contains("missing.wav does not exist"), "{e}");
     let e = album_error(
@@ -450,7 +464,7 @@ fn bad_albums_are_refused_with_one_line_naming_the_file_and_problem() {
         &ALBUM_TOML.replace("crossfade_s = 0.8", "crossfade_s = 5.0"),
     );
     assert!(
-        e.contains("line 14, column 15") && e.contains("longer than the shorter of tracks 1 and 2"),
+        e.contains("line 15, column 15") && e.contains("longer than the shorter of tracks 1 and 2"),
         "{e}"
     );
     let e = album_error(
@@ -468,4 +482,48 @@ fn a_gap_longer_than_a_minute_is_a_warning() {
     let loaded = mixmaster::album::spec::load(&album).unwrap();
     assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
     assert!(loaded.warnings[0].contains("track 2") && loaded.warnings[0].contains("75.0 s"));
+}
+
+#[test]
+fn a_track_needing_too_much_limiting_gets_the_loudest_clean_level_and_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tracks(dir.path());
+    // Two tracks to CD (-10 LUFS) with at most 0.5 dB of limiting: the loud
+    // opener cannot get there cleanly, the quiet one (-11 LU) needs none.
+    let text = ALBUM_TOML
+        .split("[[track]]")
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("[[track]]")
+        .replace("gap_s = 0.5", "");
+    let album = write_album(dir.path(), &text);
+    let mut req = request(album, dir.path(), &["cd"], LoudnessMode::Album);
+    req.options.max_gain_reduction_db = 0.5;
+    let report = master_album(&req, &mut NoProgress).unwrap();
+    let d = &report.deliveries[0];
+    let capped = &d.tracks[0];
+    let (lufs, tp) = measure(&read_audio(Path::new(&capped.file)).unwrap());
+    assert!(lufs < -10.5, "capped track at {lufs:.2} LUFS");
+    assert!(tp <= -0.3, "{tp}");
+    assert!(
+        capped.max_gain_reduction_db <= 0.5 + 0.05,
+        "{}",
+        capped.max_gain_reduction_db
+    );
+    assert!(
+        capped
+            .notes
+            .iter()
+            .any(|n| n.contains("loudest clean master")),
+        "{:?}",
+        capped.notes
+    );
+    // The other track keeps its own album level.
+    let (quiet, _) = measure(&read_audio(Path::new(&d.tracks[1].file)).unwrap());
+    assert!(
+        (quiet - d.tracks[1].target_lufs).abs() <= 0.1,
+        "{quiet} vs {}",
+        d.tracks[1].target_lufs
+    );
+    check_delivery(&report, 0, true);
 }
