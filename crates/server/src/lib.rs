@@ -126,6 +126,7 @@ impl App {
             .route("/", get(page::index))
             .route("/app.js", get(page::script))
             .route("/style.css", get(page::style))
+            .route("/favicon.ico", get(page::favicon))
             .route("/api/targets", get(api::targets))
             .route("/api/jobs", get(api::list).post(api::create))
             .route("/api/jobs/{id}", get(api::get).delete(api::delete))

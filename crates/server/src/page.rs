@@ -34,3 +34,8 @@ pub async fn style() -> impl IntoResponse {
         include_str!("../static/style.css"),
     )
 }
+
+/// `GET /favicon.ico`: no icon (answered so browsers log no error).
+pub async fn favicon() -> axum::http::StatusCode {
+    axum::http::StatusCode::NO_CONTENT
+}
