@@ -52,8 +52,8 @@ pub struct AlbumInfo {
     pub title: String,
     /// Release artist (every track's artist unless the track says otherwise).
     pub artist: String,
-    /// Release date: a year or an ISO 8601 date, as text.
-    #[serde(default)]
+    /// Release date: a year (`2026` or `"2026"`) or an ISO 8601 date (`"2026-05-17"`).
+    #[serde(default, deserialize_with = "year_text")]
     pub year: Option<String>,
     /// UPC-A (12 digits) or EAN-13 (13 digits) barcode.
     #[serde(default)]
@@ -70,6 +70,22 @@ pub struct AlbumInfo {
     /// Silence after each track unless the track sets its own gap or crossfade, s.
     #[serde(default = "default_gap_s")]
     pub gap_s: f64,
+}
+
+/// A year may be written as a number or as text; both become text for the tags.
+fn year_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Year {
+        Number(u32),
+        Text(String),
+    }
+    Ok(Some(match Year::deserialize(d)? {
+        Year::Number(n) => n.to_string(),
+        Year::Text(t) => t,
+    }))
 }
 
 /// Two seconds: the Red Book's customary pause between tracks.
@@ -397,6 +413,17 @@ mod tests {
             .to_string();
         assert!(e.starts_with("album.toml: line 8, column 1:"), "{e}");
         assert!(e.contains("volume"), "{e}");
+    }
+
+    #[test]
+    fn a_year_is_a_number_or_text() {
+        let text = MINIMAL.replace("artist = \"B\"", "artist = \"B\"\nyear = 2026");
+        let spec = parse(&text, Path::new("album.toml")).unwrap();
+        assert_eq!(spec.album.year.as_deref(), Some("2026"));
+        let text = MINIMAL.replace("artist = \"B\"", "artist = \"B\"\nyear = \"2026-05-17\"");
+        let spec = parse(&text, Path::new("album.toml")).unwrap();
+        assert_eq!(spec.album.year.as_deref(), Some("2026-05-17"));
+        assert_eq!(parse(MINIMAL, Path::new("a")).unwrap().album.year, None);
     }
 
     #[test]
