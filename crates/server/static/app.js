@@ -204,7 +204,10 @@ function show(id) {
 function render(job) {
   if (job.id !== current) return;
   $("job-title").textContent = job.mix_name + (job.reference_name ? ` (reference: ${job.reference_name})` : "");
-  const state = job.state === "queued" ? `queued, position ${job.position}` : job.state;
+  let state = job.state === "queued" ? `queued, position ${job.position}` : job.state;
+  if (job.state === "done" && job.started_at && job.finished_at) {
+    state += ` — mastered in ${Math.max(1, job.finished_at - job.started_at)} s`;
+  }
   $("job-state").textContent = job.progress && job.state === "running" ? `running: ${job.progress.stage}` : state;
   $("job-state").dataset.state = job.state;
   $("job-error").textContent = job.error || "";
