@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use mixmaster::analyze::{FileAnalysis, analyze_file};
+use mixmaster_analysis::Analysis;
+use mixmaster_io::WriteOptions;
 
 use crate::progress::TerminalProgress;
 
@@ -16,14 +18,35 @@ pub struct Args {
     /// Print JSON (an object for one file, an array for several) instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write an HTML report here: plots and tables in one self-contained file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Overwrite an existing report.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Measure every file; stop at the first that cannot be read.
 pub fn run(args: &Args) -> mixmaster::Result<()> {
+    let report_options = WriteOptions {
+        force: args.force,
+        inputs: args.files.clone(),
+    };
+    if let Some(path) = &args.report {
+        mixmaster_io::check_output(path, &report_options)?;
+    }
     let mut progress = TerminalProgress::new();
     let mut results = Vec::with_capacity(args.files.len());
     for path in &args.files {
         results.push(analyze_file(path, &mut progress)?);
+    }
+    if let Some(path) = &args.report {
+        let files: Vec<(String, Analysis)> = results
+            .iter()
+            .map(|r| (r.path.clone(), r.analysis.clone()))
+            .collect();
+        let html = mixmaster_report::analysis_html(&files);
+        mixmaster_io::write_file_atomic(path, html.as_bytes(), &report_options)?;
     }
     if args.json {
         let json = if results.len() == 1 {

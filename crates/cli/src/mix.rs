@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
+use mixmaster::analyze::analyze_file;
 use mixmaster::mix::{RenderOptions, render_file};
-use mixmaster_io::SampleFormat;
+use mixmaster_io::{SampleFormat, WriteOptions};
+use mixmaster_report::MixDetail;
 
 use crate::progress::TerminalProgress;
 
@@ -30,6 +32,9 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write an HTML report here: plots and tables in one self-contained file.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 /// Render the session and report loudness and peak.
@@ -45,7 +50,35 @@ pub fn run(args: &Args) -> mixmaster::Result<()> {
         },
         force: args.force,
     };
-    let report = render_file(&args.session, &opts, &mut TerminalProgress::new())?;
+    let report_options = WriteOptions {
+        force: args.force,
+        inputs: vec![args.session.clone()],
+    };
+    if let Some(path) = &args.report {
+        mixmaster_io::check_output(path, &report_options)?;
+    }
+    let mut progress = TerminalProgress::new();
+    let report = render_file(&args.session, &opts, &mut progress)?;
+    if let Some(path) = &args.report {
+        // The page plots the mix and stems as written and the session's pans.
+        let mix = analyze_file(&args.output, &mut progress)?.analysis;
+        let mut stems = Vec::with_capacity(report.stems.len());
+        for stem in &report.stems {
+            let name = stem.file_stem().map_or_else(
+                || stem.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            stems.push((name, analyze_file(stem, &mut progress)?.analysis));
+        }
+        let session = mixmaster::mix::load(&args.session)?;
+        let detail = MixDetail {
+            mix: Some(&mix),
+            stems: &stems,
+            tracks: &session.tracks,
+        };
+        let html = mixmaster_report::mix_html_with(&report, &detail);
+        mixmaster_io::write_file_atomic(path, html.as_bytes(), &report_options)?;
+    }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

@@ -8,8 +8,6 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::tables::clock;
-
 /// Width and height of every plot, SVG user units.
 const SIZE: (u32, u32) = (900, 360);
 const FONT: &str = "sans-serif";
@@ -105,6 +103,22 @@ pub enum XAxis {
 
 type PlotResult = Result<String, String>;
 
+/// Axis label of a time, `m:ss` (whole seconds: ticks are at least 1 s apart).
+fn time_label(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// Axis label of a level: one decimal on narrow ranges, where whole numbers
+/// would repeat.
+fn level_label(y: f64, range: f64) -> String {
+    if range < 8.0 {
+        format!("{y:.1}")
+    } else {
+        format!("{y:.0}")
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -159,8 +173,8 @@ pub fn curves(
                     .configure_mesh()
                     .x_desc("time (m:ss)")
                     .y_desc(y_desc)
-                    .x_label_formatter(&|x| clock(*x))
-                    .y_label_formatter(&|y| format!("{y:.0}"))
+                    .x_label_formatter(&|x| time_label(*x))
+                    .y_label_formatter(&|y| level_label(*y, y1 - y0))
                     .light_line_style(RGBColor(235, 235, 235))
                     .label_style((FONT, 14))
                     .draw()
@@ -182,7 +196,7 @@ pub fn curves(
                             format!("{x}")
                         }
                     })
-                    .y_label_formatter(&|y| format!("{y:.0}"))
+                    .y_label_formatter(&|y| level_label(*y, y1 - y0))
                     .light_line_style(RGBColor(235, 235, 235))
                     .label_style((FONT, 14))
                     .draw()
@@ -220,7 +234,14 @@ fn draw_all<'a, 'b: 'a, X>(
 where
     X: Ranged<ValueType = f64>,
 {
-    for s in series {
+    // Filled areas first, the last one first, so the first (usually the
+    // smallest) stays visible on top; then the lines over them.
+    let order = series
+        .iter()
+        .rev()
+        .filter(|s| s.filled)
+        .chain(series.iter().filter(|s| !s.filled));
+    for s in order {
         let color = s.color;
         let mut labelled = false;
         for seg in s.segments() {
@@ -253,7 +274,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .label_font((FONT, 14))
@@ -288,13 +309,14 @@ pub fn envelopes(title: &str, bands: &[Envelope<'_>]) -> PlotResult {
             .configure_mesh()
             .x_desc("time (m:ss)")
             .y_desc("sample value (1 = 0 dBFS)")
-            .x_label_formatter(&|x| clock(*x))
+            .x_label_formatter(&|x| time_label(*x))
             .y_label_formatter(&|y| format!("{y:.1}"))
             .light_line_style(RGBColor(235, 235, 235))
             .label_style((FONT, 14))
             .draw()
             .map_err(err)?;
-        for b in bands {
+        // The last band first, so the first (the mix) is drawn on top.
+        for b in bands.iter().rev() {
             if b.min_max.is_empty() {
                 continue;
             }

@@ -9,7 +9,9 @@
 //! - [`master_html`]: a mastering job — before/after figures, plots, the plan
 //!   with every reason, platform penalties, mix feedback, delivery notes;
 //! - [`analysis_html`]: one or more analysed files;
-//! - [`mix_html`]: a mix render.
+//! - [`mix_html`] / [`mix_html_with`]: a mix render, optionally with the
+//!   mix's and stems' measurements and the session's tracks (per-stem
+//!   loudness, pan map).
 
 mod page;
 mod plots;
@@ -22,4 +24,4 @@ mod mix;
 
 pub use analysis::analysis_html;
 pub use master::master_html;
-pub use mix::mix_html;
+pub use mix::{MixDetail, mix_html, mix_html_with};
