@@ -33,6 +33,7 @@ use rayon::prelude::*;
 pub use features::StemFeatures;
 pub use report::{AutomixReport, Decision, MaskingPair, MixLevels, StemReport};
 
+use crate::mix::roles::{Listen, role_from_listen};
 use crate::mix::{RenderOptions, Session, render_file};
 use crate::{Error, Progress, Result};
 
@@ -79,6 +80,48 @@ fn starting_point(input: &Path, session_dir: &Path) -> Result<(Session, Vec<Stri
     Ok((s, why))
 }
 
+/// Roles that `init` guessed by listening are guessed again from the automix's
+/// own features, which are scale-free (init's short listen counts onsets above
+/// an absolute level, so a quiet stem could change role and break invariance)
+/// and cover the whole stem. Same rules ([`role_from_listen`]), same groups.
+fn relisten(session: &mut Session, features: &[StemFeatures], role_why: &mut [String]) {
+    for ((t, f), why) in session
+        .tracks
+        .iter_mut()
+        .zip(features)
+        .zip(role_why.iter_mut())
+    {
+        if !why.starts_with("listened") || f.active_lufs.is_none() {
+            continue;
+        }
+        let p: Vec<f64> = f.bands_db.iter().map(|d| 10f64.powf(d / 10.0)).collect();
+        let total: f64 = p.iter().sum::<f64>().max(1e-30);
+        // Below 160 Hz: the first critical band and 60 % of the second (100–200 Hz).
+        let l = Listen {
+            centroid_hz: f.centroid_hz,
+            low_share: (p[0] + 0.6 * p[1]) / total,
+            onsets_per_s: f.onsets_per_s,
+        };
+        let old_group = t.role.group();
+        t.role = role_from_listen(&l);
+        if t.output == old_group {
+            t.output = t.role.group().to_string();
+        }
+        *why = format!(
+            "listened to the whole stem: centroid {:.0} Hz, {:.0} % below 160 Hz, {:.1} onsets/s",
+            l.centroid_hz,
+            100.0 * l.low_share,
+            l.onsets_per_s
+        );
+    }
+    let used: Vec<String> = session.tracks.iter().map(|t| t.output.clone()).collect();
+    for g in ["drums", "bass", "music", "vocals"] {
+        if used.iter().any(|u| u == g) && !session.buses.iter().any(|b| b.name == g) {
+            session.buses.push(crate::mix::Bus::new(g));
+        }
+    }
+}
+
 /// Analyses the stems and decides: the session (paths relative to
 /// `session_dir`) and the report (no mix levels yet).
 pub fn plan(
@@ -104,6 +147,8 @@ pub fn plan(
         None => measure(),
     };
     let features = measured.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut role_why = role_why;
+    relisten(&mut session, &features, &mut role_why);
     let d = decide::decide(&mut session.tracks, features, &role_why);
     session.buses.extend(d.returns);
     let report = AutomixReport {
