@@ -8,7 +8,9 @@
 //! verified 20 Hz–20 kHz in `tests/dynamics.rs`).
 
 use super::compressor::{Compressor, CompressorParams, MAX_FRAME};
+use crate::filter::biquad::BiquadCoeffs;
 use crate::filter::crossover::{LinkwitzRiley4, LinkwitzRileyAllPass};
+use crate::filter::section_block::{PairState, process_pair, process_single};
 use crate::processor::{ProcessSpec, Processor};
 
 /// Most bands supported.
@@ -36,19 +38,48 @@ impl Default for MultibandParams {
     }
 }
 
-/// Per-channel crossover network.
+/// Crossover coefficients shared by every channel.
+#[derive(Debug, Clone, Default)]
+struct Crossovers {
+    /// Per split: the low-pass section, twice (LR4 = two Butterworth sections).
+    low: Vec<[BiquadCoeffs; 2]>,
+    /// Per split: the high-pass section, twice.
+    high: Vec<[BiquadCoeffs; 2]>,
+    /// `allpasses[k]`: the sections band `k` passes (crossovers above k).
+    allpasses: Vec<Vec<BiquadCoeffs>>,
+}
+
+/// Filter memories of one channel pair (lane 0 = first channel), laid out
+/// like [`Crossovers`].
 #[derive(Debug, Clone)]
-struct Network {
-    splits: Vec<LinkwitzRiley4>,
-    /// `allpasses[k]` are the all-passes band `k` passes (crossovers above k).
-    allpasses: Vec<Vec<LinkwitzRileyAllPass>>,
+struct PairNetwork {
+    low: Vec<[PairState; 2]>,
+    high: Vec<[PairState; 2]>,
+    allpasses: Vec<Vec<PairState>>,
+}
+
+impl PairNetwork {
+    fn new(x: &Crossovers) -> Self {
+        Self {
+            low: vec![[PairState::default(); 2]; x.low.len()],
+            high: vec![[PairState::default(); 2]; x.high.len()],
+            allpasses: x
+                .allpasses
+                .iter()
+                .map(|a| vec![PairState::default(); a.len()])
+                .collect(),
+        }
+    }
 }
 
 /// Multiband compressor. See the module docs.
 #[derive(Debug)]
 pub struct Multiband {
     params: MultibandParams,
-    networks: Vec<Network>,
+    crossovers: Crossovers,
+    /// One network per channel pair (a lone last channel uses lane 0).
+    networks: Vec<PairNetwork>,
+    channels: usize,
     compressors: Vec<Compressor>,
     /// Band signals of one sub-block: band `k`, channel `ch` at
     /// `((k · channels) + ch) · CHUNK`.
@@ -64,7 +95,9 @@ impl Multiband {
     pub fn new(params: MultibandParams) -> Self {
         let mut m = Self {
             params,
+            crossovers: Crossovers::default(),
             networks: Vec::new(),
+            channels: 0,
             compressors: Vec::new(),
             bands: Vec::new(),
         };
@@ -112,6 +145,25 @@ impl Multiband {
     }
 }
 
+/// Run the series `coeffs` with memories `states` over the first `n` frames
+/// of channels `first` (and `first + 1` when `lanes` is 2) of `band`.
+fn run_series(
+    coeffs: &[BiquadCoeffs],
+    states: &mut [PairState],
+    band: &mut [f32],
+    first: usize,
+    lanes: usize,
+    n: usize,
+) {
+    let at = first * CHUNK;
+    let (left, right) = band[at..].split_at_mut(CHUNK);
+    if lanes == 2 {
+        process_pair(coeffs, states, &mut left[..n], &mut right[..n]);
+    } else {
+        process_single(coeffs, states, &mut left[..n]);
+    }
+}
+
 impl Default for Multiband {
     fn default() -> Self {
         Self::new(MultibandParams::default())
@@ -127,18 +179,22 @@ impl Processor for Multiband {
             .map(|f| f.min(0.45 * sr))
             .collect();
         let bands = xs.len() + 1;
-        self.networks = (0..spec.channels.min(MAX_FRAME))
-            .map(|_| Network {
-                splits: xs.iter().map(|&f| LinkwitzRiley4::new(f, sr)).collect(),
-                allpasses: (0..bands)
-                    .map(|k| {
-                        xs.iter()
-                            .skip(k + 1)
-                            .map(|&f| LinkwitzRileyAllPass::new(f, sr))
-                            .collect()
-                    })
-                    .collect(),
-            })
+        let splits: Vec<LinkwitzRiley4> = xs.iter().map(|&f| LinkwitzRiley4::new(f, sr)).collect();
+        self.crossovers = Crossovers {
+            low: splits.iter().map(|x| [x.sections().0; 2]).collect(),
+            high: splits.iter().map(|x| [x.sections().1; 2]).collect(),
+            allpasses: (0..bands)
+                .map(|k| {
+                    xs.iter()
+                        .skip(k + 1)
+                        .map(|&f| LinkwitzRileyAllPass::new(f, sr).section())
+                        .collect()
+                })
+                .collect(),
+        };
+        self.channels = spec.channels.min(MAX_FRAME);
+        self.networks = (0..self.channels.div_ceil(2))
+            .map(|_| PairNetwork::new(&self.crossovers))
             .collect();
         self.compressors = (0..bands)
             .map(|k| {
@@ -149,29 +205,50 @@ impl Processor for Multiband {
                 c
             })
             .collect();
-        self.bands = vec![0.0; bands * self.networks.len() * CHUNK];
+        self.bands = vec![0.0; bands * self.channels * CHUNK];
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
-        let nch = channels.len().min(self.networks.len());
-        let stride = self.networks.len() * CHUNK;
+        let nch = channels.len().min(self.channels);
+        let stride = self.channels * CHUNK;
+        let splits = self.crossovers.low.len();
         let mut start = 0;
         while start < frames {
             let n = CHUNK.min(frames - start);
-            // Split every channel into its bands.
-            for (ch, net) in self.networks.iter_mut().enumerate().take(nch) {
-                for (i, &x) in channels[ch][start..start + n].iter().enumerate() {
-                    let mut rest = f64::from(x);
-                    let mut at = ch * CHUNK + i;
-                    for (k, xo) in net.splits.iter_mut().enumerate() {
-                        let (low, high) = xo.split(rest);
-                        let low = net.allpasses[k].iter_mut().fold(low, |v, ap| ap.process(v));
-                        self.bands[at] = low as f32;
-                        rest = high;
-                        at += stride;
+            // Split every channel pair into its bands, one filter series at
+            // a time over the whole sub-block (memories in registers, the two
+            // lanes side by side).
+            for (pair, net) in self.networks.iter_mut().enumerate() {
+                let first = 2 * pair;
+                if first >= nch {
+                    break;
+                }
+                let lanes = (nch - first).min(2);
+                // The last band's buffer carries "what is left" down the splits.
+                let rest = splits * stride;
+                for (ch, channel) in channels.iter().enumerate().skip(first).take(lanes) {
+                    let at = rest + ch * CHUNK;
+                    self.bands[at..at + n].copy_from_slice(&channel[start..start + n]);
+                }
+                for k in 0..splits {
+                    let (lower, upper) = self.bands.split_at_mut(rest);
+                    let band = &mut lower[k * stride..(k + 1) * stride];
+                    for ch in first..first + lanes {
+                        let at = ch * CHUNK;
+                        band[at..at + n].copy_from_slice(&upper[at..at + n]);
                     }
-                    self.bands[at] = rest as f32;
+                    let x = &self.crossovers;
+                    run_series(&x.low[k], &mut net.low[k], band, first, lanes, n);
+                    run_series(&x.high[k], &mut net.high[k], upper, first, lanes, n);
+                    run_series(
+                        &x.allpasses[k],
+                        &mut net.allpasses[k],
+                        band,
+                        first,
+                        lanes,
+                        n,
+                    );
                 }
             }
             // Compress each band over the sub-block.
@@ -201,11 +278,7 @@ impl Processor for Multiband {
 
     fn reset(&mut self) {
         for net in &mut self.networks {
-            net.splits.iter_mut().for_each(LinkwitzRiley4::reset);
-            net.allpasses
-                .iter_mut()
-                .flatten()
-                .for_each(LinkwitzRileyAllPass::reset);
+            *net = PairNetwork::new(&self.crossovers);
         }
         self.compressors.iter_mut().for_each(Processor::reset);
     }

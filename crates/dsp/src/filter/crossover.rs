@@ -66,6 +66,12 @@ impl LinkwitzRiley4 {
         );
     }
 
+    /// The (low-pass, high-pass) Butterworth section; each output runs its
+    /// section twice in series.
+    pub(crate) fn sections(&self) -> (BiquadCoeffs, BiquadCoeffs) {
+        (self.lp, self.hp)
+    }
+
     /// Split one sample into `(low, high)`.
     #[inline]
     pub fn split(&mut self, x: f64) -> (f64, f64) {
@@ -131,6 +137,11 @@ impl LinkwitzRileyAllPass {
     #[inline]
     pub fn process(&mut self, x: f64) -> f64 {
         self.state.process(&self.ap, x)
+    }
+
+    /// The all-pass section.
+    pub(crate) fn section(&self) -> BiquadCoeffs {
+        self.ap
     }
 
     /// Clear the filter memory.
