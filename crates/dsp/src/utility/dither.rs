@@ -92,17 +92,18 @@ impl Dither {
     }
 }
 
-impl Processor for Dither {
-    fn prepare(&mut self, spec: &ProcessSpec) {
-        self.channels = (0..spec.channels)
-            .map(|ch| ChannelDither {
-                rng: self.seeded(ch),
-                errors: [0.0; 9],
-            })
-            .collect();
+impl Dither {
+    /// [`Processor::process`] compiled for AVX2, where rounding is an
+    /// instruction instead of a libm call (it was a tenth of the dither's
+    /// time); the same operations, so the same output.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn process_avx2(&mut self, channels: &mut [&mut [f32]]) {
+        self.process_portable(channels);
     }
 
-    fn process(&mut self, channels: &mut [&mut [f32]]) {
+    #[inline(always)]
+    fn process_portable(&mut self, channels: &mut [&mut [f32]]) {
         let scale = 2f64.powi(self.params.bits.clamp(2, 24) as i32 - 1);
         let (lo, hi) = (-scale, scale - 1.0);
         let taps = self.taps();
@@ -122,6 +123,27 @@ impl Processor for Dither {
                 *x = (q / scale) as f32;
             }
         }
+    }
+}
+
+impl Processor for Dither {
+    fn prepare(&mut self, spec: &ProcessSpec) {
+        self.channels = (0..spec.channels)
+            .map(|ch| ChannelDither {
+                rng: self.seeded(ch),
+                errors: [0.0; 9],
+            })
+            .collect();
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { self.process_avx2(channels) };
+            return;
+        }
+        self.process_portable(channels);
     }
 
     fn reset(&mut self) {
