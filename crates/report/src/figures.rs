@@ -179,7 +179,12 @@ pub fn curves(
                     .label_style((FONT, 14))
                     .draw()
                     .map_err(err)?;
-                draw_all(&mut chart, series, (y0, y1))?;
+                draw_all(
+                    &mut chart,
+                    series,
+                    (y0, y1),
+                    SeriesLabelPosition::LowerRight,
+                )?;
             }
             XAxis::Frequency => {
                 let mut chart = builder(&root, title)
@@ -201,7 +206,13 @@ pub fn curves(
                     .label_style((FONT, 14))
                     .draw()
                     .map_err(err)?;
-                draw_all(&mut chart, series, (y0, y1))?;
+                // Spectra fall away at the top end: the legend sits there.
+                draw_all(
+                    &mut chart,
+                    series,
+                    (y0, y1),
+                    SeriesLabelPosition::UpperRight,
+                )?;
             }
         }
         root.present().map_err(err)?;
@@ -230,6 +241,7 @@ fn draw_all<'a, 'b: 'a, X>(
     >,
     series: &[Series],
     (y0, y1): (f64, f64),
+    legend: SeriesLabelPosition,
 ) -> Result<(), String>
 where
     X: Ranged<ValueType = f64>,
@@ -274,7 +286,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(legend)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .label_font((FONT, 14))
