@@ -321,6 +321,15 @@ fn per_stem_loudness_is_invariant_to_input_gain() {
         let s = stems(dir.path(), &sig, &gains);
         run(dir.path(), &s, false);
         let got = contributions(dir.path());
+        let worst = reference
+            .iter()
+            .zip(&got)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        eprintln!(
+            "{} scaled {gain:+} dB: largest per-stem change {worst:.4} dB",
+            NAMES[stem]
+        );
         for (i, (a, b)) in reference.iter().zip(&got).enumerate() {
             assert!(
                 (a - b).abs() <= 0.5,
@@ -363,6 +372,7 @@ fn recovers_the_balance_from_perturbed_stems() {
     };
     let (a, b) = (rel(&got), rel(&target));
     let rms = (a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() / a.len() as f64).sqrt();
+    eprintln!("balance RMS error {rms:.2} dB (input off by seeded ±10 dB: {gains:.1?})");
     assert!(
         rms < 1.5,
         "RMS balance error {rms:.2} dB: got {a:?}, wanted {b:?}"

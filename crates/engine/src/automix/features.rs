@@ -186,10 +186,14 @@ struct FrameAnalyser {
     input: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
-    /// K-weighting power per bin.
-    kw: Vec<f64>,
-    /// Critical band per bin.
-    band: Vec<usize>,
+    /// Bin power scale (one-sided spectrum, Parseval) times the K-weighting, per bin.
+    kw: Vec<f32>,
+    /// Bin power scale per bin: 2/N, or 1/N at DC and Nyquist.
+    scale: Vec<f32>,
+    /// Bin range of each critical band.
+    ranges: Vec<std::ops::Range<usize>>,
+    /// Bin powers of the current frame.
+    power: Vec<f32>,
     /// Bin frequency per bin, Hz.
     freq: Vec<f64>,
 }
@@ -199,6 +203,20 @@ impl FrameAnalyser {
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
         let bins = n / 2 + 1;
         let freq: Vec<f64> = (0..bins).map(|k| k as f64 * fs / n as f64).collect();
+        let scale: Vec<f32> = (0..bins)
+            .map(|k| if k == 0 || k == bins - 1 { 1.0 } else { 2.0 } / n as f32)
+            .collect();
+        let band: Vec<usize> = freq
+            .iter()
+            .map(|f| BARK_EDGES_HZ.iter().take_while(|e| *f >= **e).count())
+            .collect();
+        let ranges = (0..BANDS)
+            .map(|b| {
+                let lo = band.iter().position(|x| *x >= b).unwrap_or(bins);
+                let hi = band.iter().position(|x| *x > b).unwrap_or(bins);
+                lo..hi.max(lo)
+            })
+            .collect();
         Self {
             n,
             window: (0..n)
@@ -208,11 +226,14 @@ impl FrameAnalyser {
             spectrum: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
             fft,
-            kw: freq.iter().map(|f| k_weight_power(*f, fs)).collect(),
-            band: freq
+            kw: freq
                 .iter()
-                .map(|f| BARK_EDGES_HZ.iter().take_while(|e| *f >= **e).count())
+                .zip(&scale)
+                .map(|(f, s)| (k_weight_power(*f, fs) * f64::from(*s)) as f32)
                 .collect(),
+            scale,
+            ranges,
+            power: vec![0.0; bins],
             freq,
         }
     }
@@ -230,13 +251,26 @@ impl FrameAnalyser {
         {
             return;
         }
-        let last = self.spectrum.len() - 1;
-        let norm = 1.0 / self.n as f64;
-        for (k, c) in self.spectrum.iter().enumerate() {
-            let twice = if k == 0 || k == last { 1.0 } else { 2.0 };
-            let p = f64::from(c.norm_sqr()) * twice * norm;
-            *kpow += p * self.kw[k];
-            bands[self.band[k]] += p;
+        // Bin powers, then one contiguous (vectorisable) sum per band and one
+        // dot product for the K-weighted total.
+        for (p, c) in self.power.iter_mut().zip(&self.spectrum) {
+            *p = c.norm_sqr();
+        }
+        *kpow += f64::from(
+            self.power
+                .iter()
+                .zip(&self.kw)
+                .map(|(p, w)| p * w)
+                .sum::<f32>(),
+        );
+        for (b, r) in self.ranges.iter().enumerate() {
+            bands[b] += f64::from(
+                self.power[r.clone()]
+                    .iter()
+                    .zip(&self.scale[r.clone()])
+                    .map(|(p, w)| p * w)
+                    .sum::<f32>(),
+            );
         }
     }
 }
