@@ -180,7 +180,6 @@ pub fn quantile(v: &mut [f64], p: f64) -> Option<f64> {
 
 /// Per-frame spectral analyser: window, FFT, bin weights.
 struct FrameAnalyser {
-    n: usize,
     window: Vec<f32>,
     fft: Arc<dyn RealToComplex<f32>>,
     input: Vec<f32>,
@@ -218,7 +217,6 @@ impl FrameAnalyser {
             })
             .collect();
         Self {
-            n,
             window: (0..n)
                 .map(|i| (std::f64::consts::PI * (i as f64 + 0.5) / n as f64).sin() as f32)
                 .collect(),
