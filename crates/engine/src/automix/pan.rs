@@ -8,7 +8,8 @@
 //! multitrack stereo pan positioning", AES 133, 2012; De Man & Reiss 2013:
 //! kick, snare, bass and lead vocal in the centre):
 //! - kick, snare, bass, lead vocal, the lead instrument and any source with more
-//!   than [`LOW_END_MONO`] of its power below 120 Hz stay centred;
+//!   than [`LOW_END_MONO`] of its power below 120 Hz stay centred, and so do
+//!   overheads and room mics (they carry the kit's own stereo image);
 //! - every other source goes to `20 % + 50 % × position of its spectral
 //!   centroid between 200 Hz and 6 kHz on a log scale`, rounded to 5 %;
 //! - sides are assigned loudest first, each to the side that is quieter so far.
@@ -81,6 +82,8 @@ pub fn decide(inputs: &[PanInput]) -> (Vec<(f64, String)>, f64) {
                     p.role,
                     if p.is_lead { " (the lead)" } else { "" }
                 )
+            } else if matches!(p.role, Role::Overheads | Role::Room) {
+                format!("centre: {:?} carry the kit's own stereo image; balancing them would tilt the whole kit", p.role)
             } else if p.low_share > LOW_END_MONO {
                 format!(
                     "centre: {:.0} % of its power is below 120 Hz; the low end stays mono",
