@@ -8,6 +8,7 @@ use mixmaster::master::decide::PlanOptions;
 use mixmaster::master::targets::Target;
 use mixmaster::{Error, Result};
 
+use crate::html::ReportFile;
 use crate::progress::TerminalProgress;
 
 /// Arguments of `mixmaster album`.
@@ -36,6 +37,9 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write an HTML report here: every track's figures and the album's.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
@@ -81,7 +85,11 @@ pub fn run(args: &Args) -> Result<()> {
         },
         force: args.force,
     };
+    let html = ReportFile::prepare(args.report.as_deref(), args.force, vec![args.album.clone()])?;
     let report = master_album(&request, &mut TerminalProgress::new())?;
+    if let Some(html) = &html {
+        html.write(&mixmaster_report::album_html(&report))?;
+    }
     if args.json {
         println!(
             "{}",

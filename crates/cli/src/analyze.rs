@@ -3,11 +3,10 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::html::ReportFile;
+use crate::progress::TerminalProgress;
 use mixmaster::analyze::{FileAnalysis, analyze_file};
 use mixmaster_analysis::Analysis;
-use mixmaster_io::WriteOptions;
-
-use crate::progress::TerminalProgress;
 
 /// Arguments of `mixmaster analyze`.
 #[derive(clap::Args)]
@@ -28,25 +27,18 @@ pub struct Args {
 
 /// Measure every file; stop at the first that cannot be read.
 pub fn run(args: &Args) -> mixmaster::Result<()> {
-    let report_options = WriteOptions {
-        force: args.force,
-        inputs: args.files.clone(),
-    };
-    if let Some(path) = &args.report {
-        mixmaster_io::check_output(path, &report_options)?;
-    }
+    let html = ReportFile::prepare(args.report.as_deref(), args.force, args.files.clone())?;
     let mut progress = TerminalProgress::new();
     let mut results = Vec::with_capacity(args.files.len());
     for path in &args.files {
         results.push(analyze_file(path, &mut progress)?);
     }
-    if let Some(path) = &args.report {
+    if let Some(html) = &html {
         let files: Vec<(String, Analysis)> = results
             .iter()
             .map(|r| (r.path.clone(), r.analysis.clone()))
             .collect();
-        let html = mixmaster_report::analysis_html(&files);
-        mixmaster_io::write_file_atomic(path, html.as_bytes(), &report_options)?;
+        html.write(&mixmaster_report::analysis_html(&files))?;
     }
     if args.json {
         let json = if results.len() == 1 {

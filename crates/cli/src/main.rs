@@ -5,6 +5,7 @@ mod album;
 mod analyze;
 mod automix;
 mod demo;
+mod html;
 mod init;
 mod master;
 mod mix;

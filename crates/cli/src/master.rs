@@ -9,6 +9,8 @@ use mixmaster::master::preview::PreviewCodec;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterReport, MasterRequest, master};
 use mixmaster::{Error, Result};
+
+use crate::html::ReportFile;
 use mixmaster_io::{Artwork, Tags, WriteOptions, validate_isrc};
 
 use crate::progress::TerminalProgress;
@@ -272,17 +274,10 @@ pub fn run(args: &Args) -> Result<()> {
             },
         )?;
     }
-    let report_options = WriteOptions {
-        force: args.force,
-        inputs: vec![args.mix.clone()],
-    };
-    if let Some(path) = &args.report {
-        mixmaster_io::check_output(path, &report_options)?;
-    }
+    let html = ReportFile::prepare(args.report.as_deref(), args.force, vec![args.mix.clone()])?;
     let report = master(&request, &mut TerminalProgress::new())?;
-    if let Some(path) = &args.report {
-        let html = mixmaster_report::master_html(&report);
-        mixmaster_io::write_file_atomic(path, html.as_bytes(), &report_options)?;
+    if let Some(html) = &html {
+        html.write(&mixmaster_report::master_html(&report))?;
     }
     if let Some(base) = &args.plan_out {
         let options = WriteOptions {

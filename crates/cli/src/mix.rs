@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use mixmaster::analyze::analyze_file;
 use mixmaster::mix::{RenderOptions, render_file};
-use mixmaster_io::{SampleFormat, WriteOptions};
+use mixmaster_io::SampleFormat;
 use mixmaster_report::MixDetail;
 
+use crate::html::ReportFile;
 use crate::progress::TerminalProgress;
 
 /// Arguments of `mixmaster mix`.
@@ -50,16 +51,14 @@ pub fn run(args: &Args) -> mixmaster::Result<()> {
         },
         force: args.force,
     };
-    let report_options = WriteOptions {
-        force: args.force,
-        inputs: vec![args.session.clone()],
-    };
-    if let Some(path) = &args.report {
-        mixmaster_io::check_output(path, &report_options)?;
-    }
+    let html = ReportFile::prepare(
+        args.report.as_deref(),
+        args.force,
+        vec![args.session.clone()],
+    )?;
     let mut progress = TerminalProgress::new();
     let report = render_file(&args.session, &opts, &mut progress)?;
-    if let Some(path) = &args.report {
+    if let Some(html) = &html {
         // The page plots the mix and stems as written and the session's pans.
         let mix = analyze_file(&args.output, &mut progress)?.analysis;
         let mut stems = Vec::with_capacity(report.stems.len());
@@ -76,8 +75,7 @@ pub fn run(args: &Args) -> mixmaster::Result<()> {
             stems: &stems,
             tracks: &session.tracks,
         };
-        let html = mixmaster_report::mix_html_with(&report, &detail);
-        mixmaster_io::write_file_atomic(path, html.as_bytes(), &report_options)?;
+        html.write(&mixmaster_report::mix_html_with(&report, &detail))?;
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");

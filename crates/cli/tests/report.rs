@@ -143,3 +143,40 @@ fn master_analyze_and_mix_write_reports_and_respect_force() {
         ],
     );
 }
+
+#[test]
+fn album_writes_a_report_with_every_track() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&mixmaster(&["demo", s(d)]));
+    // Two tracks: the demo mix and its bass stem, 1 s apart.
+    std::fs::write(
+        d.join("album.toml"),
+        "[album]\ntitle = \"Demo Album\"\nartist = \"mixmaster\"\ngap_s = 1.0\n\n\
+         [[track]]\nfile = \"mix.wav\"\ntitle = \"Whole Song\"\n\n\
+         [[track]]\nfile = \"stems/bass.wav\"\ntitle = \"Bass Only\"\n",
+    )
+    .unwrap();
+    let page = d.join("album.html");
+    let out_dir = d.join("out");
+    ok(&mixmaster(&[
+        "album",
+        s(&d.join("album.toml")),
+        "--out-dir",
+        s(&out_dir),
+        "--report",
+        s(&page),
+    ]));
+    check_page(&page, 0, &["Demo Album", "Whole Song", "Bass Only"]);
+    // Refused without --force, and nothing is mastered again.
+    let out = mixmaster(&[
+        "album",
+        s(&d.join("album.toml")),
+        "--out-dir",
+        s(&d.join("out2")),
+        "--report",
+        s(&page),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.join("out2").join("spotify").exists());
+}

@@ -4,7 +4,7 @@
 use mixmaster::album::AlbumReport;
 
 use crate::page::{Cell, Page};
-use crate::tables::num;
+use crate::tables::{num, signed};
 
 /// A page for one album job.
 pub fn album_html(report: &AlbumReport) -> String {
@@ -43,6 +43,44 @@ pub fn album_html(report: &AlbumReport) -> String {
         &rows,
     );
     for d in &report.deliveries {
+        page.heading(
+            3,
+            "",
+            &format!("Tracks: {} ({})", d.target.name, d.album_file),
+        );
+        let rows: Vec<Vec<Cell>> = d
+            .tracks
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::Num(t.number.to_string()),
+                    Cell::Text(t.title.clone()),
+                    Cell::Text(t.cue_index.clone()),
+                    Cell::Num(num(t.integrated_lufs, 1, "LUFS")),
+                    Cell::Num(format!("{:.1} LUFS", t.target_lufs)),
+                    Cell::Num(num(t.loudness_range_lu, 1, "LU")),
+                    Cell::Num(format!("{:.2} dBTP", t.true_peak_dbtp)),
+                    Cell::Num(num(t.plr_db, 1, "dB")),
+                    Cell::Num(signed(t.gain_db, 1, "dB")),
+                    Cell::Num(num(t.spectral_deviation_db, 2, "dB")),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "#",
+                "Title",
+                "Index",
+                "Loudness",
+                "Target",
+                "LRA",
+                "True peak",
+                "PLR",
+                "Gain",
+                "Tone vs album mean (RMS)",
+            ],
+            &rows,
+        );
         if !d.notes.is_empty() {
             page.heading(3, "", &format!("Notes: {}", d.target.name));
             page.list(&d.notes);

@@ -130,36 +130,47 @@ impl Encoder {
     }
 }
 
+/// One decoder behind the check: symphonia decodes MP3, Opus has its own reader.
+enum Decoder {
+    Mp3(AudioReader),
+    Opus(OpusReader),
+}
+
+impl Decoder {
+    fn open(codec: PreviewCodec, path: &Path) -> Result<Self> {
+        Ok(match codec {
+            PreviewCodec::Mp3 => Self::Mp3(AudioReader::open(path)?),
+            PreviewCodec::Opus => Self::Opus(OpusReader::open(path)?),
+        })
+    }
+
+    /// (sample rate, channels) of the decoded audio.
+    fn layout(&self) -> (u32, usize) {
+        match self {
+            Self::Mp3(r) => (r.info().sample_rate, r.info().channels),
+            Self::Opus(r) => (OPUS_RATE, r.channels()),
+        }
+    }
+
+    fn read_block(&mut self, block: &mut [Vec<f32>]) -> Result<usize> {
+        Ok(match self {
+            Self::Mp3(r) => r.read_block(block, BLOCK)?,
+            Self::Opus(r) => r.read_block(block, BLOCK)?,
+        })
+    }
+}
+
 /// True peak of a decoded preview, dBTP: the larger of BS.1770's 4× reading
 /// and the independent 8× meter.
 fn decoded_true_peak(codec: PreviewCodec, path: &Path) -> Result<f64> {
-    // symphonia decodes MP3; Opus has its own reader.
-    let (rate, channels, mut read): (u32, usize, Box<dyn FnMut(&mut [Vec<f32>]) -> Result<usize>>) =
-        match codec {
-            PreviewCodec::Mp3 => {
-                let mut r = AudioReader::open(path)?;
-                let info = r.info().clone();
-                (
-                    info.sample_rate,
-                    info.channels,
-                    Box::new(move |b| Ok(r.read_block(b, BLOCK)?)),
-                )
-            }
-            PreviewCodec::Opus => {
-                let mut r = OpusReader::open(path)?;
-                (
-                    OPUS_RATE,
-                    r.channels(),
-                    Box::new(move |b| Ok(r.read_block(b, BLOCK)?)),
-                )
-            }
-        };
+    let mut decoder = Decoder::open(codec, path)?;
+    let (rate, channels) = decoder.layout();
     let mut meter8 = TruePeakMeter::new(channels, 8);
     let mut analyzer = Analyzer::new(rate, channels, AnalysisOptions::default())
         .map_err(|e| Error::input(path, e.to_string()))?;
     let mut block = vec![Vec::new(); channels];
     loop {
-        let n = read(&mut block)?;
+        let n = decoder.read_block(&mut block)?;
         if n == 0 {
             break;
         }
