@@ -39,8 +39,12 @@ pub struct JobView {
     pub started_at: Option<i64>,
     /// Unix seconds.
     pub finished_at: Option<i64>,
-    /// The uploaded mix's name.
+    /// `master` (one mix) or `album` (several tracks, see `album`).
+    pub kind: String,
+    /// The uploaded mix's name; for an album job, the album's title.
     pub mix_name: String,
+    /// An album job's release details and tracks in running order.
+    pub album: Option<crate::album::AlbumSettings>,
     /// The uploaded reference's name.
     pub reference_name: Option<String>,
     /// Targets and options.
@@ -95,7 +99,8 @@ fn ab_view(job: &JobRow, files: &[FileView]) -> Option<AbView> {
 pub struct FileView {
     /// Its name (the last part of `url`).
     pub name: String,
-    /// `mix`, `reference`, `master`, `ab` or `report`.
+    /// `mix`, `reference`, `master`, `ab` or `report`; for albums `track`
+    /// (an upload), `track-master`, `album`, `cue` and `report`.
     pub role: String,
     /// Bytes.
     pub size: u64,
@@ -131,6 +136,11 @@ fn view(state: &AppState, job: JobRow) -> Result<JobView, ApiError> {
         created_at: job.created_at,
         started_at: job.started_at,
         finished_at: job.finished_at,
+        album: job
+            .album
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok()),
+        kind: job.kind,
         mix_name: job.mix_name,
         reference_name: job.reference_name,
         settings: job.settings,
@@ -237,6 +247,63 @@ pub async fn create(
         .into_response())
 }
 
+/// `POST /api/albums`: multipart `track` files in running order, optional
+/// `track_title` fields in the same order, `album_title`, `album_artist`,
+/// `gap` (s), `loudness` (`album` or `per-track`), `targets[]`, `lufs`,
+/// `ceiling`, `max_limiting` → 202 `{id}`. The job is then an ordinary job
+/// (`/api/jobs/{id}`, its events, report, files and re-run).
+pub async fn create_album(
+    State(state): State<Arc<AppState>>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("expected a multipart/form-data upload: {}", e.body_text()),
+        )
+    })?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let dir = state.runner.job_dir(&id);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot create the job folder: {e}")))?;
+    let upload = match crate::album::receive(&mut multipart, &dir, state.max_upload).await {
+        Ok(u) => u,
+        Err(e) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(e);
+        }
+    };
+    let tracks: Vec<FileRow> = upload
+        .sizes
+        .iter()
+        .enumerate()
+        .map(|(k, size)| FileRow {
+            name: format!("track-{:02}", k + 1),
+            role: "track".into(),
+            rel_path: format!("jobs/{id}/{}", crate::album::track_file(k + 1)),
+            size: *size,
+        })
+        .collect();
+    let album =
+        serde_json::to_string(&upload.album).map_err(|e| ApiError::internal(e.to_string()))?;
+    let db = &state.runner.db;
+    if let Err(e) = db.insert_album_job(&id, &upload.album.title, &upload.settings, &album, &tracks)
+    {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        return Err(e.into());
+    }
+    state.runner.events.state(&id, Some(JobState::Queued));
+    state.runner.enqueue(id.clone());
+    let position = db.job(&id)?.map(|j| db.queue_position(j.seq)).transpose()?;
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, format!("/api/jobs/{id}"))],
+        Json(serde_json::json!({ "id": id, "state": "queued", "position": position })),
+    )
+        .into_response())
+}
+
 /// `POST /api/jobs/{id}/rerun`: queue a finished, failed or interrupted job again.
 pub async fn rerun(
     State(state): State<Arc<AppState>>,
@@ -320,6 +387,13 @@ pub async fn file(
         .map_or(job.mix_name.as_str(), |(s, _)| s);
     let download = match file.role.as_str() {
         "mix" | "reference" => safe_name(&job.mix_name),
+        // The engine's own names, so a CUE sheet's FILE line matches its album file.
+        "track-master" | "album" | "cue" => file
+            .rel_path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&file.name)
+            .to_string(),
         _ => format!("{}.{}", safe_name(stem), file.name),
     };
     send_file(&state, &file, Some(&download)).await
@@ -343,6 +417,12 @@ async fn send_file(
     let content_type = match file.role.as_str() {
         "report" => "text/html; charset=utf-8",
         "master" | "ab" => "audio/wav",
+        "cue" => "text/plain; charset=utf-8",
+        "track-master" | "album" => match file.name.rsplit_once('.').map(|(_, e)| e) {
+            Some("flac") => "audio/flac",
+            Some("aiff") => "audio/aiff",
+            _ => "audio/wav",
+        },
         _ => "application/octet-stream",
     };
     let mut response = Response::new(Body::from_stream(ReaderStream::new(handle)));

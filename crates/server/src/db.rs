@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::settings::JobSettings;
 
 /// The schema this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE jobs (
@@ -41,6 +41,14 @@ CREATE TABLE files (
     size INTEGER NOT NULL,
     PRIMARY KEY (job_id, name)
 );
+";
+
+/// Version 2: album jobs. `kind` tells a master job from an album job, and
+/// `album` holds an album job's release details as JSON (the tracks
+/// themselves are files with role `track`). Old rows become master jobs.
+const SCHEMA_V2: &str = "
+ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'master';
+ALTER TABLE jobs ADD COLUMN album TEXT;
 ";
 
 /// Where a job is in its life.
@@ -116,6 +124,10 @@ pub struct JobRow {
     pub error: Option<String>,
     /// The mastering report as JSON, once done.
     pub report: Option<String>,
+    /// `master` or `album`.
+    pub kind: String,
+    /// An album job's release details (JSON of [`crate::album::AlbumSettings`]).
+    pub album: Option<String>,
 }
 
 /// One file of a job.
@@ -123,7 +135,8 @@ pub struct JobRow {
 pub struct FileRow {
     /// The name the API knows it by.
     pub name: String,
-    /// `mix`, `reference`, `master`, `ab` or `report`.
+    /// `mix`, `reference`, `master`, `ab` or `report`; for albums `track`
+    /// (an upload), `track-master`, `album`, `cue` and `report`.
     pub role: String,
     /// Path relative to the data folder (never shown to clients).
     #[serde(skip)]
@@ -145,7 +158,7 @@ pub fn now() -> i64 {
 }
 
 const JOB_COLUMNS: &str = "seq, id, state, created_at, started_at, finished_at, mix_name, \
-                           reference_name, settings, error, report";
+                           reference_name, settings, error, report, kind, album";
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     let settings: String = r.get(8)?;
@@ -163,6 +176,8 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         })?,
         error: r.get(9)?,
         report: r.get(10)?,
+        kind: r.get(11)?,
+        album: r.get(12)?,
     })
 }
 
@@ -184,7 +199,12 @@ impl Db {
         }
         if version < 1 {
             conn.execute_batch(SCHEMA_V1)?;
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        if version < 2 {
+            // One transaction: a crash mid-migration leaves version 1 intact.
+            conn.execute_batch(&format!(
+                "BEGIN; {SCHEMA_V2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))?;
         }
         conn.execute(
             "UPDATE jobs SET state = 'interrupted', error = 'the server stopped while this job ran', \
@@ -216,6 +236,34 @@ impl Db {
              VALUES (?1, 'queued', ?2, ?3, ?4, ?5)",
             params![id, now(), mix_name, reference_name, settings],
         )?;
+        Ok(())
+    }
+
+    /// Records a new queued album job with its uploaded tracks, in one
+    /// transaction (a half-recorded album could never run).
+    pub fn insert_album_job(
+        &self,
+        id: &str,
+        title: &str,
+        settings: &JobSettings,
+        album: &str,
+        tracks: &[FileRow],
+    ) -> Result<(), Error> {
+        let settings = serde_json::to_string(settings).unwrap_or_else(|_| "{}".into());
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO jobs (id, state, created_at, mix_name, settings, kind, album) \
+             VALUES (?1, 'queued', ?2, ?3, ?4, 'album', ?5)",
+            params![id, now(), title, settings, album],
+        )?;
+        for f in tracks {
+            tx.execute(
+                "INSERT INTO files (job_id, name, role, rel_path, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, f.name, f.role, f.rel_path, f.size as i64],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -280,7 +328,7 @@ impl Db {
         )?;
         if n == 1 {
             conn.execute(
-                "DELETE FROM files WHERE job_id = ?1 AND role NOT IN ('mix', 'reference')",
+                "DELETE FROM files WHERE job_id = ?1 AND role NOT IN ('mix', 'reference', 'track')",
                 params![id],
             )?;
         }

@@ -82,7 +82,7 @@ impl Runner {
         });
     }
 
-    /// Masters one job (blocking): returns the report JSON and the files made.
+    /// Masters one job or album (blocking): returns the report JSON and the files made.
     fn run(&self, id: &str) -> Result<(String, Vec<FileRow>), String> {
         let job = self
             .db
@@ -96,6 +96,9 @@ impl Runner {
             std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear outputs: {e}"))?;
         }
         std::fs::create_dir_all(&out).map_err(|e| format!("cannot create outputs: {e}"))?;
+        if job.kind == "album" {
+            return crate::album::run(self, &job, &dir, &out);
+        }
 
         let (request, names) = self.request(&job, &dir, &out)?;
         let mut progress = self.events.reporter(id);
@@ -199,7 +202,7 @@ fn display_names(report: &mut MasterReport, job: &JobRow, names: &[String]) {
 }
 
 /// `path` relative to `base`, with `/` separators, for the database.
-fn relative(base: &Path, path: &Path) -> String {
+pub(crate) fn relative(base: &Path, path: &Path) -> String {
     path.strip_prefix(base)
         .unwrap_or(path)
         .components()

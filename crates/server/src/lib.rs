@@ -15,6 +15,7 @@
 //! - Loopback by default, optional access token, cross-origin writes and
 //!   foreign `Host` headers refused ([`guard`]).
 
+pub mod album;
 pub mod api;
 pub mod db;
 pub mod error;
@@ -129,6 +130,7 @@ impl App {
             .route("/favicon.ico", get(page::favicon))
             .route("/api/targets", get(api::targets))
             .route("/api/jobs", get(api::list).post(api::create))
+            .route("/api/albums", axum::routing::post(api::create_album))
             .route("/api/jobs/{id}", get(api::get).delete(api::delete))
             .route("/api/jobs/{id}/events", get(api::events))
             .route("/api/jobs/{id}/report", get(api::report))

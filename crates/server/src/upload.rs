@@ -103,12 +103,12 @@ pub async fn receive(
     })
 }
 
-fn bad_form(e: axum::extract::multipart::MultipartError) -> ApiError {
+pub(crate) fn bad_form(e: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::new(e.status(), format!("bad form: {}", e.body_text()))
 }
 
 /// The uploaded name, trimmed to its last component, for display only.
-fn display_name(name: Option<&str>, fallback: &str) -> String {
+pub(crate) fn display_name(name: Option<&str>, fallback: &str) -> String {
     let name = name
         .and_then(|n| n.rsplit(['/', '\\']).next())
         .map(str::trim)
@@ -121,7 +121,7 @@ fn display_name(name: Option<&str>, fallback: &str) -> String {
 }
 
 /// Writes one file field to `path`, counting into `total`; 413 past `limit`.
-async fn save(
+pub(crate) async fn save(
     mut field: Field<'_>,
     path: &Path,
     total: &mut u64,
@@ -153,7 +153,7 @@ async fn save(
 }
 
 /// A short text field.
-async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
+pub(crate) async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
     let name = field.name().unwrap_or_default().to_string();
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
@@ -167,7 +167,7 @@ async fn text(mut field: Field<'_>) -> Result<String, ApiError> {
 }
 
 /// Reads and discards what is left of the request, up to [`DRAIN_LIMIT`].
-async fn drain(multipart: &mut Multipart) {
+pub(crate) async fn drain(multipart: &mut Multipart) {
     let mut drained = 0u64;
     while let Ok(Some(mut field)) = multipart.next_field().await {
         while let Ok(Some(chunk)) = field.chunk().await {
@@ -180,7 +180,7 @@ async fn drain(multipart: &mut Multipart) {
 }
 
 /// 415 unless the decoder recognises the file as audio of at most two channels.
-async fn check_audio(path: PathBuf, what: &'static str) -> Result<(), ApiError> {
+pub(crate) async fn check_audio(path: PathBuf, what: &str) -> Result<(), ApiError> {
     let verdict = tokio::task::spawn_blocking(move || {
         mixmaster_io::AudioReader::open(&path).map(|r| r.info().channels)
     })

@@ -117,3 +117,38 @@ fn a_database_from_a_newer_version_is_refused() {
         .expect("refused");
     assert!(err.to_string().contains("99"), "{err}");
 }
+
+#[test]
+fn a_version_1_database_is_migrated_and_its_jobs_become_master_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixmaster.sqlite3");
+    {
+        // The version 1 schema as the first release wrote it, with one done job.
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, \
+             state TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, \
+             finished_at INTEGER, mix_name TEXT NOT NULL, reference_name TEXT, \
+             settings TEXT NOT NULL, error TEXT, report TEXT);
+             CREATE TABLE files (job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, \
+             name TEXT NOT NULL, role TEXT NOT NULL, rel_path TEXT NOT NULL, \
+             size INTEGER NOT NULL, PRIMARY KEY (job_id, name));
+             INSERT INTO jobs (id, state, created_at, mix_name, settings) \
+             VALUES ('old', 'done', 1, 'old.wav', '{\"targets\":[]}');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let db = mixmaster_server::db::Db::open(&path).unwrap();
+    let old = db.job("old").unwrap().expect("the old job is kept");
+    assert_eq!((old.kind.as_str(), old.album), ("master", None));
+    assert_eq!(old.mix_name, "old.wav");
+    drop(db);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, mixmaster_server::db::SCHEMA_VERSION);
+    // Opening again does not migrate twice (ALTER TABLE would fail).
+    assert!(mixmaster_server::db::Db::open(&path).is_ok());
+}
