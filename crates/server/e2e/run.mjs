@@ -1,7 +1,8 @@
 // End-to-end test of the web app in headless Chromium (Debian's /usr/bin/chromium).
 // Usage: node run.mjs URL MIX.wav [SCREENSHOT.png]
 // Uploads MIX, waits for the job, checks the report loads in its frame and that
-// the A/B player decoded both files and switches between them; prints one JSON
+// the A/B player decoded both files and switches between them, then masters an
+// album of three tracks and checks its per-track files are listed; prints one JSON
 // line of measurements and exits 0, or prints why and exits 1.
 import { chromium } from "playwright-core";
 
@@ -78,11 +79,28 @@ try {
   const status = await page.evaluate(async (h) => (await fetch(h)).status, href);
   if (status !== 200) problems.push(`download ${href}: HTTP ${status}`);
 
+  // An album: choose "album", add the mix three times as three tracks,
+  // rename the first, start, and check the job lists a master per track.
+  await page.check("#kind-album");
+  await page.setInputFiles("#tracks", [mixPath, mixPath, mixPath]);
+  await page.fill("#track-list li:first-child input", "Opening");
+  await page.fill('input[name="album_title"]', "Browser Album");
+  await page.fill('input[name="gap"]', "0.5");
+  await page.click("#submit");
+  await page.waitForSelector('#job-title:has-text("Browser Album")');
+  await page.waitForSelector('#job-state[data-state="done"]');
+  const albumFiles = await page.$$eval("#file-list a", (as) => as.map((a) => a.textContent));
+  const perTrack = albumFiles.filter((n) => /^spotify-0[123]_-_/.test(n));
+  if (perTrack.length !== 3) problems.push(`album job lists ${perTrack.length} per-track files: ${albumFiles.join(", ")}`);
+  if (!albumFiles.some((n) => n.startsWith("spotify-01_-_opening"))) problems.push(`the first track is not titled Opening: ${albumFiles.join(", ")}`);
+  if (!albumFiles.some((n) => n.endsWith(".cue"))) problems.push("no CUE sheet listed");
+  const album = { files: albumFiles.length, perTrack: perTrack.length };
+
   if (screenshot) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshot, fullPage: true });
   }
-  console.log(JSON.stringify({ jobSeconds, report: { tables: report.tables, svgs: report.svgs }, decoded, ab, download: status, problems }));
+  console.log(JSON.stringify({ jobSeconds, report: { tables: report.tables, svgs: report.svgs }, decoded, ab, download: status, album, problems }));
 } catch (e) {
   problems.push(String(e && e.stack || e));
   console.log(JSON.stringify({ problems }));

@@ -151,7 +151,8 @@ async function refreshJobs() {
     const li = document.createElement("li");
     li.dataset.id = job.id;
     const name = document.createElement("span");
-    name.textContent = `${job.mix_name} → ${job.files.filter((f) => f.role === "master").map((f) => f.name.replace(/^master-|\.wav$/g, "")).join(", ") || job.settings.targets.join(", ") || "spotify"}`;
+    const what = job.kind === "album" ? `album: ${job.mix_name} (${job.album ? job.album.tracks.length : "?"} tracks)` : job.mix_name;
+    name.textContent = `${what} → ${job.files.filter((f) => f.role === "master").map((f) => f.name.replace(/^master-|\.wav$/g, "")).join(", ") || job.settings.targets.join(", ") || "spotify"}`;
     const badge = document.createElement("span");
     badge.className = `badge ${job.state}`;
     badge.textContent = job.state === "queued" ? `queued #${job.position}` : job.state;
@@ -161,17 +162,81 @@ async function refreshJobs() {
   }));
 }
 
+// ---------- album form ----------
+// The tracks in running order, each with its editable title (default: the
+// file's name without its extension, which the server also uses).
+let albumTracks = [];
+const albumMode = () => $("kind-album").checked;
+
+function renderTracks() {
+  $("track-list").replaceChildren(...albumTracks.map((t, k) => {
+    const li = document.createElement("li");
+    const title = document.createElement("input");
+    title.type = "text";
+    title.maxLength = 200;
+    title.value = t.title;
+    title.setAttribute("aria-label", `Title of track ${k + 1}`);
+    title.addEventListener("input", () => { t.title = title.value; });
+    const name = document.createElement("small");
+    name.textContent = t.file.name;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "Remove";
+    remove.addEventListener("click", () => { albumTracks.splice(k, 1); renderTracks(); });
+    li.append(title, name, remove);
+    return li;
+  }));
+}
+
+$("tracks").addEventListener("change", (e) => {
+  for (const file of e.target.files) albumTracks.push({ file, title: file.name.replace(/\.[^.]*$/, "") });
+  e.target.value = "";
+  renderTracks();
+});
+
+function setKind() {
+  const album = albumMode();
+  $("single-fields").hidden = album;
+  $("mix").required = !album;
+  $("album-fields").hidden = !album;
+  $("album-fields").disabled = !album;
+  for (const el of document.querySelectorAll(".single-only")) el.hidden = album;
+  $("submit").textContent = album ? "Start mastering the album" : "Start mastering";
+}
+for (const radio of document.querySelectorAll("input[name=kind]")) radio.addEventListener("change", setKind);
+
+// The album request: tracks and titles in running order, then the options
+// that apply to albums (fades are per track in an album file, not offered here).
+function albumForm(form) {
+  const body = new FormData();
+  for (const t of albumTracks) body.append("track", t.file, t.file.name);
+  for (const t of albumTracks) body.append("track_title", t.title);
+  for (const [key, v] of form.entries()) {
+    if (["kind", "mix", "reference", "fade_in", "fade_out"].includes(key) || v === "") continue;
+    body.append(key, v);
+  }
+  return body;
+}
+
 $("job-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("form-error").textContent = "";
   const form = new FormData(e.target);
+  const album = albumMode();
+  if (album && albumTracks.length === 0) {
+    $("form-error").textContent = "Add the album's tracks first.";
+    return;
+  }
+  form.delete("kind");
   for (const key of [...form.keys()]) {
     const v = form.get(key);
     if (v === "" || (v instanceof File && v.size === 0 && key === "reference")) form.delete(key);
   }
   $("submit").disabled = true;
   try {
-    const { id } = await api("/api/jobs", { method: "POST", body: form });
+    const { id } = album
+      ? await api("/api/albums", { method: "POST", body: albumForm(form) })
+      : await api("/api/jobs", { method: "POST", body: form });
     await refreshJobs();
     show(id);
   } catch (err) {
@@ -203,7 +268,9 @@ function show(id) {
 
 function render(job) {
   if (job.id !== current) return;
-  $("job-title").textContent = job.mix_name + (job.reference_name ? ` (reference: ${job.reference_name})` : "");
+  $("job-title").textContent = job.kind === "album"
+    ? `Album: ${job.album ? `${job.album.artist} — ${job.album.title}, ${job.album.tracks.length} tracks` : job.mix_name}`
+    : job.mix_name + (job.reference_name ? ` (reference: ${job.reference_name})` : "");
   let state = job.state === "queued" ? `queued, position ${job.position}` : job.state;
   if (job.state === "done" && job.started_at && job.finished_at) {
     state += ` — mastered in ${Math.max(1, job.finished_at - job.started_at)} s`;
@@ -220,7 +287,9 @@ function render(job) {
   }
   if (job.state !== "done") return;
 
-  const list = job.files.filter((f) => f.role !== "mix" && f.role !== "reference");
+  // Outputs only (not the uploads); an album's per-track masters, album
+  // files and CUE sheets come in the engine's order, target by target.
+  const list = job.files.filter((f) => !["mix", "reference", "track"].includes(f.role));
   $("file-list").replaceChildren(...list.map((f) => {
     const li = document.createElement("li");
     const a = document.createElement("a");
@@ -269,5 +338,6 @@ $("delete").addEventListener("click", async () => {
   } catch (err) { $("job-error").textContent = err.message; }
 });
 
+setKind();
 loadTargets().catch((err) => { $("form-error").textContent = err.message; });
 refreshJobs().catch((err) => { $("form-error").textContent = err.message; });

@@ -1,6 +1,6 @@
 //! End-to-end in a real browser: headless Chromium driven by playwright-core
 //! (`e2e/run.mjs`) uploads a mix, waits for the job, checks the report and the
-//! A/B player. Without node, chromium or `e2e/node_modules` the test fails
+//! A/B player, then masters an album of three tracks from the page. Without node, chromium or `e2e/node_modules` the test fails
 //! when `CI` is set and is skipped (with a message) otherwise.
 
 mod common;
@@ -76,5 +76,8 @@ async fn the_page_masters_a_mix_shows_the_report_and_plays_a_b() {
     }
     assert!(result["report"]["tables"].as_u64().unwrap() >= 2);
     assert_eq!(result["download"], 200);
+    // The album: three per-track masters, the album file, its CUE and the report.
+    assert_eq!(result["album"]["perTrack"], 3, "{stdout}");
+    assert_eq!(result["album"]["files"], 6, "{stdout}");
     server.stop().await;
 }
