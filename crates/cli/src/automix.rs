@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use mixmaster::automix::{AutomixOptions, AutomixReport, automix};
 
+use crate::html::ReportFile;
 use crate::progress::TerminalProgress;
 
 /// Arguments of `mixmaster automix`.
@@ -26,6 +27,9 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write an HTML report here: per-stem decisions, pan map, masking.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 }
 
 fn num(v: Option<f64>, unit: &str) -> String {
@@ -92,12 +96,16 @@ pub fn run(args: &Args) -> mixmaster::Result<()> {
         render: args.render.clone(),
         threads: args.threads.filter(|n| *n > 0),
     };
+    let html = ReportFile::prepare(args.report.as_deref(), args.force, vec![args.input.clone()])?;
     let report = automix(
         &args.input,
         &args.output,
         &opts,
         &mut TerminalProgress::new(),
     )?;
+    if let Some(html) = &html {
+        html.write(&mixmaster_report::automix_html(&report))?;
+    }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

@@ -180,3 +180,22 @@ fn album_writes_a_report_with_every_track() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!d.join("out2").join("spotify").exists());
 }
+
+#[test]
+fn automix_writes_a_report_with_every_stem() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&mixmaster(&["demo", s(d)]));
+    let page = d.join("automix.html");
+    ok(&mixmaster(&[
+        "automix",
+        s(&d.join("stems")),
+        "-o",
+        s(&d.join("auto.toml")),
+        "--report",
+        s(&page),
+    ]));
+    // One plot: the pan map.
+    let html = check_page(&page, 1, &["kick", "snare", "bass", "lead"]);
+    assert!(html.contains("Masking before and after"));
+}

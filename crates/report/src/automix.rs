@@ -75,6 +75,33 @@ pub fn automix_html(report: &AutomixReport) -> String {
         "Each sounding stem at its pan position and its total gain (trim plus fader).",
     );
 
+    page.heading(2, "masking", "Masking before and after");
+    let rows: Vec<Vec<Cell>> = report
+        .masking
+        .iter()
+        .map(|m| {
+            vec![
+                Cell::Text(m.target.clone()),
+                Cell::Text(m.masker.clone()),
+                Cell::Num(format!("{:.0} %", m.before.masked_pct)),
+                Cell::Num(format!("{:.0} %", m.after.masked_pct)),
+                Cell::Num(format!("{:.1} dB", m.before.excess_db)),
+                Cell::Num(format!("{:.1} dB", m.after.excess_db)),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "Masked",
+            "By",
+            "Masked share before",
+            "after",
+            "Mean excess before",
+            "after",
+        ],
+        &rows,
+    );
+
     page.heading(2, "decisions", "Decisions");
     let rows: Vec<Vec<Cell>> = report
         .stems
