@@ -12,6 +12,9 @@
 //! - A fixed number of workers master on blocking threads behind a FIFO queue
 //!   ([`jobs`]); progress and state changes go out as server-sent events
 //!   ([`events`]).
+//! - Album jobs (`POST /api/albums`) upload several tracks in running order
+//!   and master them as one release: per-track files, the album file and its
+//!   CUE sheet per target ([`album`]).
 //! - Loopback by default, optional access token, cross-origin writes and
 //!   foreign `Host` headers refused ([`guard`]).
 
