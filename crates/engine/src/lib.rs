@@ -16,6 +16,7 @@ pub mod error;
 pub mod master;
 pub mod mix;
 pub mod progress;
+mod toml_location;
 
 pub use error::{Error, Result};
 pub use progress::{NoProgress, Progress};

@@ -382,8 +382,8 @@ fn opus_preview_is_48k_and_under_the_ceiling_after_decoding() {
 
     // Decode with libopus and meter independently of the render path.
     let mut reader = mixmaster_io::OpusReader::open(&preview.path).unwrap();
-    let mut channels = vec![Vec::new(), Vec::new()];
-    let mut block = vec![Vec::new(), Vec::new()];
+    let mut channels = [Vec::new(), Vec::new()];
+    let mut block = [Vec::new(), Vec::new()];
     while reader.read_block(&mut block, 4096).unwrap() > 0 {
         for (c, b) in channels.iter_mut().zip(&block) {
             c.extend_from_slice(b);

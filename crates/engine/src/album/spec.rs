@@ -34,10 +34,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use toml::de::{DeTable, DeValue};
 
 use super::codes::validate_upc;
-use crate::mix::validate::line_col;
+use crate::toml_location::{self, Key, Problem, locate, located};
 use crate::{Error, Result};
 
 /// Longest gap that is not suspicious, s: a minute of silence on a release is
@@ -198,58 +197,9 @@ impl Album {
     }
 }
 
-/// One step of a key path into the document.
-#[derive(Debug, Clone)]
-enum Key {
-    Name(String),
-    Index(usize),
-}
-
-fn located(path: &Path, text: &str, offset: Option<usize>, message: &str) -> Error {
-    match offset {
-        Some(o) => {
-            let (line, col) = line_col(text, o);
-            Error::input(path, format!("line {line}, column {col}: {message}"))
-        }
-        None => Error::input(path, message.to_string()),
-    }
-}
-
-/// The byte offset of the deepest part of `at` present in the document.
-fn locate(text: &str, at: &[Key]) -> Option<usize> {
-    let root = DeTable::parse(text).ok()?;
-    let mut span = root.span();
-    let mut table: Option<&DeTable> = Some(root.get_ref());
-    let mut value: Option<&DeValue> = None;
-    for key in at {
-        let next = match (key, table, value) {
-            (Key::Name(n), Some(t), _) => t.get(n.as_str()),
-            (Key::Index(i), _, Some(DeValue::Array(a))) => a.get(*i),
-            _ => None,
-        };
-        let Some(next) = next else { break };
-        span = next.span();
-        value = Some(next.get_ref());
-        table = match next.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => None,
-        };
-    }
-    Some(span.start)
-}
-
 /// Parses album text; `path` names the file in errors. No semantic checks.
 pub fn parse(text: &str, path: &Path) -> Result<AlbumSpec> {
-    toml::from_str(text).map_err(|e| {
-        let message = e.message().trim_end().replace('\n', " ");
-        located(path, text, e.span().map(|s| s.start), &message)
-    })
-}
-
-/// A semantic problem before it is located.
-struct Problem {
-    at: Vec<Key>,
-    message: String,
+    toml_location::parse(text, path)
 }
 
 fn track_key(i: usize, key: &str) -> Vec<Key> {
@@ -388,8 +338,7 @@ pub fn load(path: &Path) -> Result<Album> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let warnings = check(&mut spec, &base)
-        .map_err(|pr| located(path, &text, locate(&text, &pr.at), &pr.message))?;
+    let warnings = check(&mut spec, &base).map_err(|pr| toml_location::report(path, &text, &pr))?;
     Ok(Album {
         path: path.to_path_buf(),
         text,

@@ -10,82 +10,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use toml::de::{DeTable, DeValue};
-
 use super::session::{Automation, AutomationParam, MASTER, Session};
-use crate::{Error, Result};
-
-/// One step of a key path into the TOML document.
-#[derive(Debug, Clone)]
-enum Key {
-    Name(String),
-    Index(usize),
-}
-
-fn k(s: &str) -> Key {
-    Key::Name(s.to_string())
-}
-
-/// A semantic error before it is located in the text.
-struct Problem {
-    at: Vec<Key>,
-    message: String,
-}
-
-fn problem(at: Vec<Key>, message: impl Into<String>) -> Problem {
-    Problem {
-        at,
-        message: message.into(),
-    }
-}
-
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-fn located(path: &Path, text: &str, offset: Option<usize>, message: &str) -> Error {
-    match offset {
-        Some(o) => {
-            let (line, col) = line_col(text, o);
-            Error::input(path, format!("line {line}, column {col}: {message}"))
-        }
-        None => Error::input(path, message.to_string()),
-    }
-}
-
-/// The byte offset of the deepest part of `at` that exists in the document.
-fn locate(text: &str, at: &[Key]) -> Option<usize> {
-    let root = DeTable::parse(text).ok()?;
-    let mut span = root.span();
-    let mut table: Option<&DeTable> = Some(root.get_ref());
-    let mut value: Option<&DeValue> = None;
-    for key in at {
-        let next = match (key, table, value) {
-            (Key::Name(n), Some(t), _) => t.get(n.as_str()),
-            (Key::Index(i), _, Some(DeValue::Array(a))) => a.get(*i),
-            _ => None,
-        };
-        let Some(next) = next else { break };
-        span = next.span();
-        value = Some(next.get_ref());
-        table = match next.get_ref() {
-            DeValue::Table(t) => Some(t),
-            _ => None,
-        };
-    }
-    Some(span.start)
-}
+use crate::Result;
+use crate::toml_location::{self, Key, Problem, key as k, problem};
 
 /// Parses session text; `path` names the file in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Session> {
-    toml::from_str(text).map_err(|e| {
-        let message = e.message().trim_end().replace('\n', " ");
-        located(path, text, e.span().map(|s| s.start), &message)
-    })
+    toml_location::parse(text, path)
 }
 
 /// Reads, parses and validates the session at `path`. Track files are
@@ -95,8 +26,7 @@ pub fn load(path: &Path) -> Result<Session> {
         std::fs::read_to_string(path).map_err(|e| mixmaster_io::Error::Io(path.into(), e))?;
     let session = parse(&text, path)?;
     let base = base_dir(path);
-    validate(&session, &base)
-        .map_err(|p| located(path, &text, locate(&text, &p.at), &p.message))?;
+    validate(&session, &base).map_err(|p| toml_location::report(path, &text, &p))?;
     Ok(session)
 }
 
