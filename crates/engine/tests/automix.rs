@@ -480,3 +480,88 @@ fn refuses_to_overwrite_and_reads_a_session_too() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// A legato melody: a new pitch every 250 ms with no gap and no level change,
+/// six partials falling by `tilt` per octave (h^-tilt amplitude), pitches
+/// scaled by `transpose`, sounding for the first `play_s` seconds.
+fn melody(transpose: f64, tilt: f64, play_s: f64) -> Vec<f64> {
+    let notes = [220.0, 247.0, 262.0, 294.0, 330.0, 294.0, 262.0, 196.0];
+    (0..frames())
+        .map(|i| {
+            if t(i) >= play_s {
+                return 0.0;
+            }
+            let f = transpose * notes[(t(i) / 0.25) as usize % notes.len()];
+            let s: f64 = (1..7)
+                .map(|h| (TAU * f * h as f64 * t(i)).sin() / (h as f64).powf(tilt))
+                .sum();
+            0.2 * s
+        })
+        .collect()
+}
+
+/// No vocal: the part that plays a continuous legato melody leads whatever it
+/// is called — "fx_echoes", an effects name — and sits at the lead's level, 6 LU
+/// over the pad (the role offsets) within 1.5 LU in the rendered mix; the
+/// General MIDI choir pad is a pad; a dark, unnamed legato melody that plays
+/// two thirds of the song ("pipe_ocarina") is a line (role `Other`), not the
+/// pad its darkness alone would suggest.
+#[test]
+fn the_melody_leads_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("stems");
+    std::fs::create_dir_all(&s).unwrap();
+    let parts = [
+        ("01_kick", kick()),
+        ("02_bass", bass()),
+        ("03_pipe_ocarina", melody(0.75, 1.5, 2.0)),
+        ("04_fx_echoes", melody(1.0, 1.0, SECONDS)),
+        ("05_pad_pad_4_choir", pad()),
+    ];
+    let mut rng = Rng(0xfeed);
+    for (name, x) in &parts {
+        write(&s, &format!("{name}.wav"), x, 10.0 * rng.next());
+    }
+    let report = run(dir.path(), &s, false);
+    let by_name = |n: &str| report.stems.iter().position(|r| r.name == n).unwrap();
+    let (fx, ocarina, pad) = (
+        by_name("04_fx_echoes"),
+        by_name("03_pipe_ocarina"),
+        by_name("05_pad_pad_4_choir"),
+    );
+    let lead_why = &report.stems[fx].decisions;
+    assert_eq!(
+        report.lead.as_deref(),
+        Some("04_fx_echoes"),
+        "{:?}",
+        report
+            .stems
+            .iter()
+            .map(|r| (
+                &r.name,
+                r.role,
+                r.features.note_changes_per_s,
+                r.features.active_share
+            ))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(report.stems[fx].role, Role::Fx);
+    assert!(
+        lead_why
+            .iter()
+            .any(|d| d.why.contains("lead line by content")),
+        "{lead_why:?}"
+    );
+    assert_eq!(report.stems[pad].role, Role::Pad);
+    assert_eq!(
+        report.stems[ocarina].role,
+        Role::Other,
+        "{}",
+        report.stems[ocarina].role_why
+    );
+    let got = contributions(dir.path());
+    let want = -mixmaster::automix::levels::role_offset(Role::Pad).0;
+    let d = got[fx] - got[pad];
+    eprintln!("fx_echoes over the choir pad: {d:.2} LU (target {want})");
+    assert!((d - want).abs() < 1.5, "{d:.2} LU, want {want}");
+}

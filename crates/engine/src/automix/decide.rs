@@ -6,7 +6,7 @@
 use super::dynamics;
 use super::eq;
 use super::features::{BANDS, StemFeatures};
-use super::levels::{STAGING_LUFS, pick_lead, priority, role_offset};
+use super::levels::{LeadInput, STAGING_LUFS, pick_lead, priority, role_offset};
 use super::masking::{Source, band_excess, masking};
 use super::pan::{PanInput, balance_makeup_db, decide as decide_pans};
 use super::report::{ALL_OTHERS, Decision, MaskingPair, StemReport};
@@ -47,11 +47,20 @@ fn decision(what: &str, value: String, why: impl Into<String>) -> Decision {
 pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[String]) -> Decided {
     let n = tracks.len();
     let sounding: Vec<bool> = features.iter().map(|f| f.active_lufs.is_some()).collect();
-    let lead = pick_lead(
+    let picked = pick_lead(
         &(0..n)
-            .map(|i| (tracks[i].role, features[i].centroid_hz, sounding[i]))
+            .map(|i| LeadInput {
+                role: tracks[i].role,
+                centroid_hz: features[i].centroid_hz,
+                sounding: sounding[i],
+                active_share: features[i].active_share,
+                low_share: features[i].low_share,
+                note_changes_per_s: features[i].note_changes_per_s,
+            })
             .collect::<Vec<_>>(),
     );
+    let lead = picked.as_ref().map(|p| p.0);
+    let lead_why = picked.map(|p| p.1).unwrap_or_default();
     let mut warnings = Vec::new();
     let mut reports: Vec<StemReport> = Vec::with_capacity(n);
     // 1. Gain staging and levels.
@@ -123,9 +132,10 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
         let t = &mut tracks[i];
         let r = &mut reports[i];
         let (offset, reason) = if r.is_lead {
-            (0.0, "the lead sits on top")
+            (0.0, format!("the lead sits on top — {lead_why}"))
         } else {
-            role_offset(t.role)
+            let (o, why) = role_offset(t.role);
+            (o, why.to_string())
         };
         let (pan, pan_why) = pans[i].clone();
         let makeup = round1(balance_makeup_db(pan_in[i].stereo, pan));

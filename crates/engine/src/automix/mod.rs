@@ -34,8 +34,9 @@ pub use features::StemFeatures;
 pub use report::{AutomixReport, Decision, MaskingPair, MixLevels, StemReport};
 
 use crate::mix::roles::{Listen, role_from_listen};
-use crate::mix::{RenderOptions, Session, render_file};
+use crate::mix::{RenderOptions, Role, Session, render_file};
 use crate::{Error, Progress, Result};
+use levels::LINE_MIN_CHANGES_PER_S;
 
 /// How to run the automix.
 #[derive(Debug, Clone, Default)]
@@ -104,14 +105,28 @@ fn relisten(session: &mut Session, features: &[StemFeatures], role_why: &mut [St
         };
         let old_group = t.role.group();
         t.role = role_from_listen(&l);
+        // The short listen counts energy onsets only, so a legato melody (a
+        // new note every few hundred ms, no level change) sounds "sustained"
+        // and dark parts come out as pads. A part that changes note as often
+        // as a melody does is a line, not a bed (see LINE_MIN_CHANGES_PER_S).
+        let line = t.role == Role::Pad && f.note_changes_per_s >= LINE_MIN_CHANGES_PER_S;
+        if line {
+            t.role = Role::Other;
+        }
         if t.output == old_group {
             t.output = t.role.group().to_string();
         }
         *why = format!(
-            "listened to the whole stem: centroid {:.0} Hz, {:.0} % below 160 Hz, {:.1} onsets/s",
+            "listened to the whole stem: centroid {:.0} Hz, {:.0} % below 160 Hz, {:.1} onsets/s, {:.1} note changes/s{}",
             l.centroid_hz,
             100.0 * l.low_share,
-            l.onsets_per_s
+            l.onsets_per_s,
+            f.note_changes_per_s,
+            if line {
+                " — sustained but moving like a melody: a line, not a pad"
+            } else {
+                ""
+            }
         );
     }
     let used: Vec<String> = session.tracks.iter().map(|t| t.output.clone()).collect();

@@ -68,15 +68,22 @@ fn token_role(t: &str) -> Option<Role> {
     })
 }
 
-/// The role the file name implies, with the token that decided it. Backing-vocal
-/// words win over lead-vocal words ("lead_bv" is a backing vocal); otherwise the
-/// first meaningful token wins.
+/// The role the file name implies, with the token that decided it. A pad word
+/// wins over voice words: "pad_4_choir", "choir_pad" and "voice_pad" name a
+/// synthesiser pad with a vocal timbre (General MIDI programs 89–96 are the
+/// "Synth Pad" family, and "Pad 4 (choir)" is program 92; GM 1 sound set) —
+/// a sustained bed, not a singer. Otherwise backing-vocal words win over
+/// lead-vocal words ("lead_bv" is a backing vocal); otherwise the first
+/// meaningful token wins.
 pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
     let toks = tokens(stem);
     let roles: Vec<(Role, &String)> = toks
         .iter()
         .filter_map(|t| token_role(t).map(|r| (r, t)))
         .collect();
+    if let Some((r, t)) = roles.iter().find(|(r, _)| *r == Role::Pad) {
+        return Some((*r, (*t).clone()));
+    }
     if let Some((r, t)) = roles.iter().find(|(r, _)| *r == Role::BackingVocal) {
         return Some((*r, (*t).clone()));
     }
@@ -194,6 +201,10 @@ mod tests {
         assert_eq!(role("Str Section"), Some(Role::Strings));
         assert_eq!(role("Lead Vox"), Some(Role::LeadVocal));
         assert_eq!(role("lead_bv_2"), Some(Role::BackingVocal));
+        // A GM "Pad 4 (choir)" is a synth pad, not a choir of singers.
+        assert_eq!(role("05_pad_pad_4_choir"), Some(Role::Pad));
+        assert_eq!(role("choir_pad"), Some(Role::Pad));
+        assert_eq!(role("Choir"), Some(Role::BackingVocal));
         assert_eq!(role("03_pipe_ocarina"), None);
         // "bass" inside another word is not a token.
         assert_eq!(role("bassoon"), None);
