@@ -76,6 +76,10 @@ print(f"{name}: {n} stems, RMS balance error {rms:.2f} dB (perturbed input {rms_
       + ", ".join(f"{e:+.1f}" for e in err))
 print(f"SQ {sum(e * e for e in err)} {n}")
 PY
+  # Diagnostics: the role automix gave each stem (and which one leads) and its
+  # fader; the reasons are in $dir/report.txt.
+  awk '/^[^ ].*\[.*\]/ { name = $1; role = substr($0, index($0, "[") + 1); role = substr(role, 1, index(role, "]") - 1) }
+       /^    fader/ { printf "    %-38s %-16s fader %s dB\n", name, role, $2 }' "$dir/report.txt"
   read -r _ sq cnt < <(grep '^SQ' "$dir/result.txt")
   total_sq=$(echo "$total_sq + $sq" | bc -l); total_n=$((total_n + cnt))
 done
