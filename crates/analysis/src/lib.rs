@@ -7,6 +7,8 @@
 //!   (BS.1770 loudness via the `ebur128` crate, true peak, spectrum, stereo image,
 //!   clipping, DC, silence, non-finite samples).
 //! - [`IntegratedLoudness`]: integrated loudness alone, for search loops.
+//! - [`kweighted`]: BS.1770 loudness from per-frame K-weighted power, so a
+//!   time-varying gain can be measured without re-filtering the audio.
 //! - [`true_peak`]: an independent long-kernel oversampled peak meter, used as a
 //!   second opinion on `ebur128` and on the limiter.
 
@@ -15,6 +17,7 @@ mod clipping;
 mod envelope;
 mod error;
 mod integrated;
+pub mod kweighted;
 mod levels;
 mod loudness;
 mod options;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use mixmaster::master::decide::PlanOptions;
 use mixmaster::master::plan::{FadeCurveName, MasterPlan};
 use mixmaster::master::preview::PreviewCodec;
+use mixmaster::master::render::PassKind;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterReport, MasterRequest, master};
 use mixmaster::{Error, Result};
@@ -341,10 +342,19 @@ fn text_report(r: &MasterReport) -> String {
         }
         let _ = writeln!(
             s,
-            "  loudness error {}, limiter drive {:+.2} dB, {} passes",
+            "  loudness error {}, limiter drive {:+.2} dB, {} render(s) after {} modelled drive(s)",
             opt(d.loudness_error_lu, "LU"),
             d.delivered.input_gain_db,
-            d.delivered.passes.len()
+            d.delivered
+                .passes
+                .iter()
+                .filter(|p| p.kind != PassKind::Modelled)
+                .count(),
+            d.delivered
+                .passes
+                .iter()
+                .filter(|p| p.kind == PassKind::Modelled)
+                .count()
         );
         if let Some(p) = &d.preview {
             let _ = writeln!(

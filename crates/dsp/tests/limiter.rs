@@ -4,7 +4,7 @@
 
 use ebur128::{EbuR128, Mode};
 use mixmaster_analysis::true_peak::oversampled_peak;
-use mixmaster_dsp::dynamics::{Limiter, LimiterParams};
+use mixmaster_dsp::dynamics::{DriveModel, IntervalPeaks, Limiter, LimiterParams};
 use mixmaster_dsp::{ProcessSpec, Processor};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -313,4 +313,75 @@ fn silence_after_signal_returns_to_exact_unity_gain_and_zero_output() {
     let out = run(&mut l, &vec![vec![0.0f32; 441_000]; 2]);
     assert!(out.iter().flatten().all(|&s| s == 0.0));
     assert_eq!(l.gain_reduction_db(), 0.0);
+}
+
+/// The drive model (detect once on the undriven signal, model stage 1 at any
+/// drive) predicts the rendered limiter: output within −50 dB of the ceiling
+/// sample by sample (the safety stage's residue) and the same largest gain
+/// reduction, at several drives from one detection.
+#[test]
+fn drive_model_predicts_the_rendered_limiter() {
+    let sr = 44_100.0;
+    let len = 3 * 44_100;
+    let input = vec![music_like(len, sr, 21), music_like(len, sr, 22)];
+    // Detect once, aligned to frames: flush the detector's latency with silence.
+    let mut detector = IntervalPeaks::new(2);
+    let lat = detector.latency();
+    let padded: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| {
+            let mut v = c.clone();
+            v.resize(len + lat, 0.0);
+            v
+        })
+        .collect();
+    let mut peaks = vec![0.0f32; len + lat];
+    detector.detect(&[&padded[0], &padded[1]], &mut peaks);
+    let peaks = &peaks[lat..];
+
+    for drive_db in [0.0, 6.0, 12.0] {
+        let params = LimiterParams {
+            input_gain_db: drive_db,
+            ceiling_dbtp: -1.0,
+            ..LimiterParams::default()
+        };
+        let mut model = DriveModel::new(&params, sr);
+        let lag = model.lag();
+        let mut gains = Vec::with_capacity(len);
+        for t in 0..len + lag {
+            let g = model.next(peaks.get(t).copied().unwrap_or(0.0));
+            if t >= lag {
+                gains.push(g);
+            }
+        }
+        let mut l = limiter(sr, 2, params);
+        let lat_l = l.latency();
+        let out = run(&mut l, &input);
+        let drive = 10f32.powf(drive_db as f32 / 20.0);
+        let ceiling = 10f32.powf(-1.0 / 20.0);
+        let mut worst = 0.0f32;
+        for ch in 0..2 {
+            for t in 0..len {
+                let predicted = input[ch][t] * drive * gains[t];
+                worst = worst.max((out[ch][t + lat_l] - predicted).abs());
+            }
+        }
+        let worst_db = 20.0 * (worst / ceiling).log10();
+        assert!(
+            worst_db < -50.0,
+            "drive {drive_db} dB: residue {worst_db:.1} dB re ceiling"
+        );
+        let gr = l.max_gain_reduction_db();
+        let modelled = model.max_gain_reduction_db();
+        assert!(
+            (gr - modelled).abs() < 0.1,
+            "drive {drive_db} dB: rendered {gr:.3} dB, modelled {modelled:.3} dB"
+        );
+        if drive_db > 0.0 {
+            assert!(
+                gr > 1.0,
+                "drive {drive_db} dB should limit, reduced only {gr:.2} dB"
+            );
+        }
+    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use mixmaster::NoProgress;
 use mixmaster::master::decide::PlanOptions;
+use mixmaster::master::render::PassKind;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterRequest, master};
 use mixmaster_analysis::true_peak::{oversampled_peak, to_dbtp};
@@ -98,6 +99,40 @@ fn streaming_and_cd_masters_land_on_target_under_the_ceiling() {
     )
     .unwrap();
     assert_eq!(report.deliveries.len(), 2);
+    // The drive model predicts the render: one render per delivery, and the
+    // model's loudness at the delivered drive is the measured one, also where
+    // the limiter works hard (the CD master).
+    let cd_reduction = report.deliveries[1]
+        .delivered
+        .passes
+        .last()
+        .unwrap()
+        .max_gain_reduction_db;
+    assert!(
+        cd_reduction > 2.0,
+        "the CD master should limit: {cd_reduction:.2} dB"
+    );
+    for d in &report.deliveries {
+        let passes = &d.delivered.passes;
+        let rendered: Vec<_> = passes
+            .iter()
+            .filter(|p| p.kind != PassKind::Modelled)
+            .collect();
+        assert_eq!(rendered.len(), 1, "{:?}", d.delivered.passes);
+        let delivered = rendered[0];
+        assert_eq!(delivered.kind, PassKind::Delivered);
+        let predicted = passes
+            .iter()
+            .rev()
+            .find(|p| p.kind == PassKind::Modelled && p.input_gain_db == delivered.input_gain_db)
+            .and_then(|p| p.integrated_lufs)
+            .unwrap();
+        let measured = delivered.integrated_lufs.unwrap();
+        assert!(
+            (predicted - measured).abs() < 0.03,
+            "model {predicted:.3} LUFS, render {measured:.3} LUFS"
+        );
+    }
 
     let (lufs, tp, audio) = measure(&spotify);
     assert!((lufs + 14.0).abs() <= 0.1, "spotify: {lufs} LUFS");

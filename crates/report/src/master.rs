@@ -3,6 +3,7 @@
 
 use mixmaster::master::penalty::Penalty;
 use mixmaster::master::plan::{MasterPlan, Stage};
+use mixmaster::master::render::PassKind;
 use mixmaster::master::{DeliveryReport, MasterReport};
 use mixmaster_analysis::Analysis;
 use serde::Serialize;
@@ -304,7 +305,14 @@ fn delivery(page: &mut Page, index: usize, d: &DeliveryReport) {
                 Cell::Num(format!("{:.2} dBTP", p.ceiling_dbtp)),
                 Cell::Num(num(p.integrated_lufs, 2, "LUFS")),
                 Cell::Num(format!("{:.2} dB", p.max_gain_reduction_db)),
-                Cell::Text(if p.delivered { "file" } else { "probe" }.to_string()),
+                Cell::Text(
+                    match p.kind {
+                        PassKind::Modelled => "modelled",
+                        PassKind::Rendered => "rendered, rejected",
+                        PassKind::Delivered => "delivered",
+                    }
+                    .to_string(),
+                ),
             ]
         })
         .collect();

@@ -7,6 +7,7 @@ mod common;
 use common::{leading_number, row, self_contained, well_formed};
 use mixmaster::NoProgress;
 use mixmaster::master::decide::PlanOptions;
+use mixmaster::master::render::PassKind;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterReport, MasterRequest, master};
 use mixmaster_report::master_html;
@@ -134,7 +135,11 @@ fn master_report_is_complete_well_formed_and_true_to_the_numbers() {
     // and its deepest reading is the deepest the delivered pass reports.
     for d in &report.deliveries {
         let dl = &d.delivered;
-        let pass = dl.passes.iter().find(|p| p.delivered).unwrap();
+        let pass = dl
+            .passes
+            .iter()
+            .find(|p| p.kind == PassKind::Delivered)
+            .unwrap();
         let trimmed_s = if d.plan.trim.enabled {
             d.plan.trim.settings.end_s - d.plan.trim.settings.start_s
         } else {

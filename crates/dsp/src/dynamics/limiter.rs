@@ -120,32 +120,54 @@ impl Default for LimiterParams {
     }
 }
 
-/// Linked 8× inter-sample peak detector: for each base-rate frame, the largest
-/// |value| over all channels on the 8× grid of the interval that starts at the
-/// frame `latency` samples ago. Runs a block at a time (see
-/// [`crate::oversample_block`]).
+/// Linked 8× inter-sample peak detector (the limiter's): for each base-rate
+/// frame, the largest |value| over all channels on the 8× grid of the interval
+/// that starts at the frame [`latency`](Self::latency) frames earlier. Runs a
+/// block at a time (see [`crate::oversample_block`]).
+///
+/// Public so that a loudness search can detect once and model the limiter at
+/// any drive with [`DriveModel`]: interpolation is linear, so the peaks of a
+/// signal driven by *g* are *g* times the peaks of the undriven signal.
 #[derive(Debug)]
-struct PeakDetector {
+pub struct IntervalPeaks {
     interpolators: Vec<Interpolator8>,
     /// One channel's block, converted to `f32` for the interpolator.
     input: [f32; MAX_FRAMES],
 }
 
-impl PeakDetector {
-    fn new(channels: usize) -> Self {
+impl IntervalPeaks {
+    /// A detector for `channels` channels.
+    pub fn new(channels: usize) -> Self {
         Self {
             interpolators: (0..channels).map(|_| Interpolator8::new()).collect(),
             input: [0.0; MAX_FRAMES],
         }
     }
 
-    fn latency(&self) -> usize {
+    /// Frames between a frame entering and its interval's peak leaving.
+    pub fn latency(&self) -> usize {
         oversample_block::latency()
     }
 
-    /// `peaks[i]` = the linked interval peak for frame `i` of the block held
-    /// in `frames` (channel `ch` at `frames[ch · MAX_FRAMES ..]`).
-    fn detect(&mut self, frames: &[f64], peaks: &mut [f32]) {
+    /// `peaks[i]` = the linked interval peak output for frame `i` of `block`
+    /// (planar `f32`, equal lengths; `peaks` as long as the block).
+    pub fn detect(&mut self, block: &[&[f32]], peaks: &mut [f32]) {
+        peaks.fill(0.0);
+        let n = peaks.len();
+        let mut at = 0;
+        while at < n {
+            let end = (at + MAX_FRAMES).min(n);
+            for (ip, x) in self.interpolators.iter_mut().zip(block) {
+                ip.raise_peaks(&x[at..end], &mut peaks[at..end]);
+            }
+            at = end;
+        }
+    }
+
+    /// As [`detect`](Self::detect) for one sub-block of at most
+    /// [`MAX_FRAMES`] frames held in `frames` (channel `ch` at
+    /// `frames[ch · MAX_FRAMES ..]`), as the limiter keeps it.
+    fn detect_planar(&mut self, frames: &[f64], peaks: &mut [f32]) {
         let n = peaks.len();
         peaks.fill(0.0);
         for (ip, x) in self
@@ -160,7 +182,8 @@ impl PeakDetector {
         }
     }
 
-    fn reset(&mut self) {
+    /// Forget the signal.
+    pub fn reset(&mut self) {
         self.interpolators.iter_mut().for_each(Interpolator8::reset);
     }
 }
@@ -320,6 +343,107 @@ fn snap(db: f64) -> f64 {
     if db < SNAP_DB { 0.0 } else { flush(db) }
 }
 
+/// Stage 1's gain computer (steps 3–6 of the module docs): hold, release and
+/// dB average. One type for the limiter and for [`DriveModel`], so that the
+/// model is the limiter and not a second opinion about it.
+#[derive(Debug)]
+struct Stage1 {
+    hold: LookaheadGain,
+    release: Release,
+}
+
+impl Stage1 {
+    fn new(window: usize, params: &LimiterParams, sample_rate: f64) -> Self {
+        let mut release = Release::default();
+        release.set_times(params, sample_rate);
+        Self {
+            hold: LookaheadGain::new(window),
+            release,
+        }
+    }
+
+    /// Gain for the frame `window − 1` frames before the one whose interval
+    /// peak is `interval_peak`, limiting to `threshold` (linear).
+    #[inline]
+    fn gain(&mut self, interval_peak: f64, threshold: f64) -> f64 {
+        let need_db = self.hold.held_reduction_db(interval_peak, threshold);
+        self.hold.smooth(self.release.next(need_db))
+    }
+
+    fn reset(&mut self) {
+        self.hold.reset();
+        self.release.reset();
+    }
+}
+
+/// Frames of lookahead (= attack ramp) for `params` at `sample_rate`.
+fn lookahead_window(params: &LimiterParams, sample_rate: f64) -> usize {
+    let ms = params
+        .lookahead_ms
+        .clamp(LOOKAHEAD_RANGE_MS.0, LOOKAHEAD_RANGE_MS.1);
+    ms_to_samples(ms, sample_rate).max(1)
+}
+
+/// The limiter's first stage on its own, fed the [`IntervalPeaks`] of the
+/// *undriven* signal: the gain the limiter would apply at the drive and
+/// ceiling of `params`, frame by frame, without rendering any audio. The
+/// mastering loudness search detects once and evaluates many drives with it
+/// (a few ns per frame against a full render's hundreds).
+///
+/// The safety stage is left out: it removes modulation residue of hundredths
+/// of a dB on isolated peaks, which moves integrated loudness by less than
+/// 0.001 LU. Input gain and ceiling are taken as constant (as in a render
+/// that starts at them).
+#[derive(Debug)]
+pub struct DriveModel {
+    stage1: Stage1,
+    drive: f64,
+    threshold: f64,
+    lag: usize,
+    min_gain: f64,
+}
+
+impl DriveModel {
+    /// The first stage of a limiter with `params` at `sample_rate` Hz.
+    pub fn new(params: &LimiterParams, sample_rate: f64) -> Self {
+        let window = lookahead_window(params, sample_rate);
+        Self {
+            stage1: Stage1::new(window, params, sample_rate),
+            drive: db_to_gain(params.input_gain_db),
+            threshold: db_to_gain(params.ceiling_dbtp - DETECTION_MARGIN_DB),
+            lag: window - 1,
+            min_gain: 1.0,
+        }
+    }
+
+    /// Frames the gain lags the peaks: [`next`](Self::next) returns the gain
+    /// of the frame whose peak was pushed `lag()` calls earlier.
+    pub fn lag(&self) -> usize {
+        self.lag
+    }
+
+    /// Pushes the next frame's undriven interval peak (from
+    /// [`IntervalPeaks`], aligned to its frame) and returns the stage-1 gain
+    /// (linear, ≤ 1, the drive not included) of the frame `lag()` earlier.
+    #[inline]
+    pub fn next(&mut self, undriven_peak: f32) -> f32 {
+        let g = self
+            .stage1
+            .gain(self.drive * f64::from(undriven_peak), self.threshold);
+        self.min_gain = self.min_gain.min(g);
+        g as f32
+    }
+
+    /// Largest gain reduction so far, dB (≥ 0).
+    pub fn max_gain_reduction_db(&self) -> f64 {
+        if self.min_gain < 1.0 {
+            -gain_to_db(self.min_gain)
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Lookahead true-peak limiter with linked channels. See the module docs.
 #[derive(Debug)]
 pub struct Limiter {
@@ -328,11 +452,10 @@ pub struct Limiter {
     window: usize,
     input_gain: LinearSmoother,
     ceiling: LinearSmoother,
-    detector: PeakDetector,
+    detector: IntervalPeaks,
     delay: Delay,
-    main: LookaheadGain,
-    release: Release,
-    safety_detector: PeakDetector,
+    stage1: Stage1,
+    safety_detector: IntervalPeaks,
     safety_delay: Delay,
     safety: LookaheadGain,
     /// Stage-1 gains delayed to line up with the safety stage's output, for metering.
@@ -377,11 +500,10 @@ impl Limiter {
             window: 1,
             input_gain: LinearSmoother::new(1.0, 0),
             ceiling: LinearSmoother::new(1.0, 0),
-            detector: PeakDetector::new(0),
+            detector: IntervalPeaks::new(0),
             delay: Delay::default(),
-            main: LookaheadGain::new(1),
-            release: Release::default(),
-            safety_detector: PeakDetector::new(0),
+            stage1: Stage1::new(1, &LimiterParams::default(), 48_000.0),
+            safety_detector: IntervalPeaks::new(0),
             safety_delay: Delay::default(),
             safety: LookaheadGain::new(1),
             gain_delay: Delay::default(),
@@ -408,7 +530,9 @@ impl Limiter {
             .set_target(db_to_gain(self.params.input_gain_db));
         self.ceiling
             .set_target(db_to_gain(self.params.ceiling_dbtp));
-        self.release.set_times(&self.params, self.spec.sample_rate);
+        self.stage1
+            .release
+            .set_times(&self.params, self.spec.sample_rate);
     }
 
     /// Gain reduction applied to the most recent output sample, dB (≥ 0).
@@ -453,16 +577,15 @@ impl Limiter {
 
         // Stage 1: detect, hold, release, average, apply to delayed input.
         self.detector
-            .detect(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
+            .detect_planar(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
         for i in 0..n {
             for ch in 0..nch {
                 self.delay.write(ch, sc.driven[ch * MAX_FRAMES + i]);
             }
             self.delay.advance();
-            let need_db = self
-                .main
-                .held_reduction_db(f64::from(sc.peaks[i]), sc.ceiling[i] * main_margin);
-            let g1 = self.main.smooth(self.release.next(need_db));
+            let g1 = self
+                .stage1
+                .gain(f64::from(sc.peaks[i]), sc.ceiling[i] * main_margin);
             for ch in 0..nch {
                 sc.stage1[ch * MAX_FRAMES + i] = self.delay.read(ch) * g1;
             }
@@ -473,7 +596,7 @@ impl Limiter {
 
         // Stage 2: measure stage 1's output and remove any residual over.
         self.safety_detector
-            .detect(&sc.stage1[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
+            .detect_planar(&sc.stage1[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
         let mut min_gain = 1.0f64;
         for i in 0..n {
             for ch in 0..nch {
@@ -509,27 +632,22 @@ impl Processor for Limiter {
     fn prepare(&mut self, spec: &ProcessSpec) {
         self.spec = *spec;
         let sr = spec.sample_rate;
-        let lookahead = self
-            .params
-            .lookahead_ms
-            .clamp(LOOKAHEAD_RANGE_MS.0, LOOKAHEAD_RANGE_MS.1);
-        self.window = ms_to_samples(lookahead, sr).max(1);
+        self.window = lookahead_window(&self.params, sr);
         let safety_window = ms_to_samples(SAFETY_WINDOW_MS, sr).max(1);
-        self.detector = PeakDetector::new(spec.channels);
-        self.safety_detector = PeakDetector::new(spec.channels);
+        self.detector = IntervalPeaks::new(spec.channels);
+        self.safety_detector = IntervalPeaks::new(spec.channels);
         *self.scratch = Scratch::new(spec.channels);
         let os = self.detector.latency();
         self.delay = Delay::new(spec.channels, os + self.window - 1);
         self.safety_delay = Delay::new(spec.channels, os + safety_window - 1);
         self.gain_delay = Delay::new(1, os + safety_window - 1);
-        self.main = LookaheadGain::new(self.window);
+        self.stage1 = Stage1::new(self.window, &self.params, sr);
         self.safety = LookaheadGain::new(safety_window);
         self.input_gain = LinearSmoother::new(
             db_to_gain(self.params.input_gain_db),
             ms_to_samples(INPUT_GAIN_RAMP_MS, sr),
         );
         self.ceiling = LinearSmoother::new(db_to_gain(self.params.ceiling_dbtp), self.window);
-        self.release.set_times(&self.params, sr);
         self.reset();
     }
 
@@ -551,9 +669,8 @@ impl Processor for Limiter {
         self.safety_delay.clear();
         self.gain_delay.buf.fill(1.0);
         self.gain_delay.pos = 0;
-        self.main.reset();
+        self.stage1.reset();
         self.safety.reset();
-        self.release.reset();
         self.gain = 1.0;
         self.max_reduction_db = 0.0;
         self.input_gain

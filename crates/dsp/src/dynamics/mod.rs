@@ -11,5 +11,5 @@ mod window;
 pub use compressor::{Compressor, CompressorParams, Detection};
 pub use deesser::{DeEsser, DeEsserParams};
 pub use gate::{Gate, GateParams};
-pub use limiter::{Limiter, LimiterParams};
+pub use limiter::{DriveModel, IntervalPeaks, Limiter, LimiterParams};
 pub use multiband::{Multiband, MultibandParams};

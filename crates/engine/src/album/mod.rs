@@ -660,8 +660,13 @@ fn deliver_target(
         missing
             .par_iter()
             .map(|&i| {
-                render::render_pre_limiter(&tracks[i].file, &plans[i], &mut NoProgress)
-                    .map(|p| (i, p))
+                render::render_pre_limiter(
+                    &tracks[i].file,
+                    &plans[i],
+                    &[plans[i].output.sample_rate],
+                    &mut NoProgress,
+                )
+                .map(|p| (i, p))
             })
             .collect::<Result<Vec<_>>>()
     })?;

@@ -118,14 +118,24 @@ pub fn pre_limiter_chain(plan: &MasterPlan) -> Chain {
 
 /// The limiter for `settings`, driven by `input_gain_db` and limiting to `ceiling_dbtp`.
 pub fn limiter(settings: &LimiterSettings, input_gain_db: f64, ceiling_dbtp: f64) -> Limiter {
-    Limiter::new(LimiterParams {
+    Limiter::new(limiter_params(settings, input_gain_db, ceiling_dbtp))
+}
+
+/// The limiter's parameters for a drive and ceiling (shared by the render and
+/// the drive model, so the two cannot disagree).
+pub fn limiter_params(
+    settings: &LimiterSettings,
+    input_gain_db: f64,
+    ceiling_dbtp: f64,
+) -> LimiterParams {
+    LimiterParams {
         input_gain_db,
         ceiling_dbtp,
         lookahead_ms: settings.lookahead_ms,
         release_fast_ms: settings.release_fast_ms,
         release_slow_ms: settings.release_slow_ms,
         ..LimiterParams::default()
-    })
+    }
 }
 
 fn fade_curve(c: FadeCurveName) -> FadeCurve {

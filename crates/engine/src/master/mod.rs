@@ -172,7 +172,16 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         let key = pre_limiter_key(&plan);
         let reuse = matches!(&cached, Some((k, _)) if *k == key);
         if !reuse {
-            let pre = render::render_pre_limiter(&request.input, &plan, progress)?;
+            // Every delivery that may share this render: its rate shapes the
+            // loudness model (see `render::BandLimitedLoudness`).
+            let source_rate = before.analysis.sample_rate;
+            let out_rates: Vec<u32> = request
+                .deliveries
+                .iter()
+                .map(|(t, _)| t.delivery.sample_rate.unwrap_or(source_rate))
+                .chain([plan.output.sample_rate])
+                .collect();
+            let pre = render::render_pre_limiter(&request.input, &plan, &out_rates, progress)?;
             cached = Some((key, pre));
         }
         let pre = &cached.as_ref().expect("pre-limiter render cached above").1;

@@ -5,20 +5,35 @@
 //! Memory stays flat whatever the length: the source is decoded block by block,
 //! the pre-limiter render (the expensive, target-independent part of the chain)
 //! is cached once in a temporary file of raw `f32`, and every limiter pass
-//! streams from that cache. The limiter is non-linear, so the loudness search
-//! measures real renders: two candidate drives run in parallel (one per core),
-//! the loudness between them is interpolated, and the final render — resampled,
-//! dithered and written — is measured again and only accepted when it is within
-//! [`LOUDNESS_TOLERANCE_LU`] of the target with its true peak under the ceiling.
+//! streams from that cache.
+//!
+//! The limiter is non-linear, so the drive for a loudness target has to be
+//! searched. Rendering candidates is the expensive way; instead the pre-limiter
+//! pass also caches, per frame, the limiter's 8× interval peak of the undriven
+//! signal and its BS.1770 K-weighted power. Interpolation is linear, so the
+//! peaks at any drive are the cached ones scaled, and the limiter's first
+//! stage ([`DriveModel`], the same code the limiter runs) turns them into the
+//! gain it would apply; weighting the cached power by that gain gives the
+//! loudness of the limited master to within a few hundredths of a LU for a
+//! few ns per frame. The search solves that model for the target, renders
+//! once — resampled, dithered and written — and measures the file; it is only
+//! accepted within [`LOUDNESS_TOLERANCE_LU`] of the target with its true peak
+//! under the ceiling, otherwise the measured model error is taken out and the
+//! master rendered again.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use mixmaster_analysis::kweighted::{GatedLoudness, KWeighting};
 use mixmaster_analysis::true_peak::{TruePeakMeter, to_dbtp};
-use mixmaster_analysis::{Analysis, AnalysisOptions, Analyzer, IntegratedLoudness};
-use mixmaster_dsp::dynamics::Limiter;
+use mixmaster_analysis::{Analysis, AnalysisOptions, Analyzer};
+use mixmaster_dsp::dynamics::{DriveModel, IntervalPeaks, Limiter};
+use mixmaster_dsp::filter::butterworth;
+use mixmaster_dsp::filter::cascade::{Cascade, CascadeState};
+use mixmaster_dsp::units::db_to_gain;
 use mixmaster_dsp::{ProcessSpec, Processor};
 use mixmaster_io::{
     AudioReader, AudioWriter, EncodeSpec, FileFormat, Resampler, SampleFormat, Tags, WriteOptions,
@@ -34,8 +49,10 @@ pub(crate) const BLOCK: usize = 4096;
 /// The search stops when the delivered file is this close to the target, LU
 /// (half the ±0.1 LU the product promises, so meter differences stay inside it).
 pub const LOUDNESS_TOLERANCE_LU: f64 = 0.05;
-/// Spacing of the two parallel probe drives, dB.
-const PROBE_SPACING_DB: f64 = 1.0;
+/// The model search stops this close to its aim, LU.
+const MODEL_TOLERANCE_LU: f64 = 0.005;
+/// Model evaluations per search before settling for the closest.
+const MAX_MODEL_PASSES: usize = 12;
 /// Final renders tried before giving up on the tolerance.
 const MAX_FINAL_PASSES: usize = 5;
 
@@ -139,7 +156,8 @@ fn run_aligned(
     Ok(())
 }
 
-/// A temporary file of interleaved stereo `f32`, removed when dropped.
+/// A temporary file of two interleaved `f32` columns per frame (left and
+/// right, or peak and power), removed when dropped.
 struct Cache {
     path: PathBuf,
     frames: u64,
@@ -211,11 +229,173 @@ impl CacheReader {
     }
 }
 
-/// The trimmed source run through every stage before the limiter, cached.
+/// The trimmed source run through every stage before the limiter, cached,
+/// with what the drive model needs (see the module docs).
 pub struct PreLimiter {
     cache: Cache,
+    /// Per frame: the undriven linked 8× interval peak and the K-weighted power.
+    detection: Cache,
     /// Integrated loudness of the pre-limiter signal, LUFS.
     pub integrated_lufs: Option<f64>,
+    /// Per delivery rate below the source rate: the loudness the resampler's
+    /// low pass takes away, LU (≤ 0; see [`BandLimitedLoudness`]).
+    band_limit_offsets: Vec<(u32, f64)>,
+}
+
+impl PreLimiter {
+    /// Loudness change of a delivery at `out_rate` from resampling, LU.
+    fn band_limit_offset(&self, out_rate: u32) -> f64 {
+        self.band_limit_offsets
+            .iter()
+            .find(|(r, _)| *r == out_rate)
+            .map_or(0.0, |(_, o)| *o)
+    }
+}
+
+/// Writes the detection cache while the pre-limiter signal streams past.
+struct DetectionWriter {
+    detector: IntervalPeaks,
+    kweighting: KWeighting,
+    loudness: GatedLoudness,
+    band_limited: Vec<BandLimitedLoudness>,
+    /// Detector outputs still to drop (its latency) before frame 0's peak.
+    skip: usize,
+    /// K-weighted power of frames whose peak has not come out yet.
+    pending: VecDeque<f32>,
+    power: Vec<f32>,
+    peaks: Vec<f32>,
+    bytes: Vec<u8>,
+    writer: BufWriter<File>,
+    path: PathBuf,
+}
+
+/// Integrated loudness (LUFS) and band-limit offsets (rate, LU) of a pre-limiter render.
+type DetectionSummary = (Option<f64>, Vec<(u32, f64)>);
+
+/// Cutoff of [`BandLimitedLoudness`] as a fraction of the delivery's Nyquist
+/// frequency: where the delivery resampler's pass band ends (0.947).
+const BAND_LIMIT: f64 = 0.95;
+
+/// Loudness of the pre-limiter signal as a delivery at a lower rate will
+/// have it: after a low pass where the resampler cuts. Content above it
+/// (K-weighted +4 dB) is measured by the model at the source rate but is not
+/// in the delivery; the difference is a loudness offset that limiting (a
+/// broadband gain) leaves unchanged.
+struct BandLimitedLoudness {
+    out_rate: u32,
+    filter: Cascade,
+    states: [CascadeState; 2],
+    kweighting: KWeighting,
+    loudness: GatedLoudness,
+    limited: [Vec<f32>; 2],
+    power: Vec<f32>,
+}
+
+impl BandLimitedLoudness {
+    fn new(rate: u32, out_rate: u32) -> Self {
+        let cutoff = BAND_LIMIT * f64::from(out_rate) / 2.0;
+        Self {
+            out_rate,
+            filter: butterworth::lowpass(8, cutoff, f64::from(rate)),
+            states: [CascadeState::default(); 2],
+            kweighting: KWeighting::new(rate, 2),
+            loudness: GatedLoudness::new(rate),
+            limited: [Vec::new(), Vec::new()],
+            power: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, block: &[&[f32]]) {
+        for ((dst, src), state) in self.limited.iter_mut().zip(block).zip(&mut self.states) {
+            dst.clear();
+            dst.extend(
+                src.iter()
+                    .map(|&x| self.filter.process(state, f64::from(x)) as f32),
+            );
+        }
+        let [l, r] = &self.limited;
+        self.kweighting.power(&[l, r], &mut self.power);
+        for &p in &self.power {
+            self.loudness.push(f64::from(p));
+        }
+    }
+}
+
+impl DetectionWriter {
+    /// `out_rates`: the delivery rates that will be rendered from this cache.
+    fn new(cache: &Cache, writer: BufWriter<File>, out_rates: &[u32]) -> Self {
+        let detector = IntervalPeaks::new(2);
+        let rate = cache.sample_rate;
+        let mut lower: Vec<u32> = out_rates.iter().copied().filter(|&r| r < rate).collect();
+        lower.sort_unstable();
+        lower.dedup();
+        Self {
+            skip: detector.latency(),
+            detector,
+            kweighting: KWeighting::new(rate, 2),
+            loudness: GatedLoudness::new(rate),
+            band_limited: lower
+                .into_iter()
+                .map(|r| BandLimitedLoudness::new(rate, r))
+                .collect(),
+            pending: VecDeque::new(),
+            power: Vec::new(),
+            peaks: Vec::new(),
+            bytes: Vec::new(),
+            writer,
+            path: cache.path.clone(),
+        }
+    }
+
+    fn push(&mut self, block: &[&[f32]]) -> Result<()> {
+        self.kweighting.power(block, &mut self.power);
+        for b in &mut self.band_limited {
+            b.push(block);
+        }
+        for &p in &self.power {
+            self.loudness.push(f64::from(p));
+        }
+        self.pending.extend(&self.power);
+        self.detect(block)
+    }
+
+    /// Runs the detector over `block` and writes every (peak, power) pair
+    /// that is complete.
+    fn detect(&mut self, block: &[&[f32]]) -> Result<()> {
+        let n = block[0].len();
+        self.peaks.resize(n, 0.0);
+        self.detector.detect(block, &mut self.peaks);
+        let from = self.skip.min(n);
+        self.skip -= from;
+        self.bytes.clear();
+        for (peak, power) in self.peaks[from..]
+            .iter()
+            .zip(self.pending.drain(..n - from))
+        {
+            self.bytes.extend_from_slice(&peak.to_le_bytes());
+            self.bytes.extend_from_slice(&power.to_le_bytes());
+        }
+        self.writer
+            .write_all(&self.bytes)
+            .map_err(|e| Error::input(&self.path, format!("temporary file: {e}")))
+    }
+
+    /// Flushes the detector's latency; returns the integrated loudness, LUFS,
+    /// and the band-limited loudness offsets (LU) per lower delivery rate.
+    fn finish(mut self) -> Result<DetectionSummary> {
+        let silence = vec![0.0f32; self.detector.latency()];
+        self.detect(&[&silence, &silence])?;
+        self.writer
+            .flush()
+            .map_err(|e| Error::input(&self.path, format!("temporary file: {e}")))?;
+        let full = self.loudness.lufs();
+        let offsets = self
+            .band_limited
+            .iter()
+            .filter_map(|b| Some((b.out_rate, b.loudness.lufs()? - full?)))
+            .collect();
+        Ok((full, offsets))
+    }
 }
 
 impl PreLimiter {
@@ -230,10 +410,12 @@ impl PreLimiter {
     }
 }
 
-/// Decode `path`, trim it as planned, run the pre-limiter stages and cache the result.
+/// Decode `path`, trim it as planned, run the pre-limiter stages and cache the
+/// result for deliveries at `out_rates` (Hz).
 pub fn render_pre_limiter(
     path: &Path,
     plan: &MasterPlan,
+    out_rates: &[u32],
     progress: &mut dyn Progress,
 ) -> Result<PreLimiter> {
     let mut source = StereoSource::open(path)?;
@@ -254,8 +436,8 @@ pub fn render_pre_limiter(
     let mut chain = chain::pre_limiter_chain(plan);
     chain.prepare(&ProcessSpec::new(rate as f64, 2, BLOCK));
     let (mut cache, mut writer) = Cache::create(rate)?;
-    let mut meter =
-        IntegratedLoudness::new(rate, 2).map_err(|e| Error::input(path, e.to_string()))?;
+    let (mut detection, detection_writer) = Cache::create(rate)?;
+    let mut detect = DetectionWriter::new(&detection, detection_writer, out_rates);
 
     // The container may not say how long it is: count it first.
     let total = match known {
@@ -284,9 +466,7 @@ pub fn render_pre_limiter(
         Ok(n)
     };
     let mut push = |block: &[&[f32]]| -> Result<()> {
-        meter
-            .push(block)
-            .map_err(|e| Error::input(path, e.to_string()))?;
+        detect.push(block)?;
         bytes.clear();
         for (l, r) in block[0].iter().zip(block[1]) {
             bytes.extend_from_slice(&l.to_le_bytes());
@@ -301,12 +481,14 @@ pub fn render_pre_limiter(
     writer
         .flush()
         .map_err(|e| Error::input(path, format!("temporary file: {e}")))?;
+    let (integrated_lufs, band_limit_offsets) = detect.finish()?;
     cache.frames = total;
+    detection.frames = total;
     Ok(PreLimiter {
-        integrated_lufs: meter
-            .lufs()
-            .map_err(|e| Error::input(path, e.to_string()))?,
+        integrated_lufs,
+        band_limit_offsets,
         cache,
+        detection,
     })
 }
 
@@ -321,8 +503,21 @@ pub struct Pass {
     pub integrated_lufs: Option<f64>,
     /// Largest gain reduction the limiter applied, dB.
     pub max_gain_reduction_db: f64,
-    /// Whether this pass wrote the delivered file.
-    pub delivered: bool,
+    /// How the pass was made.
+    pub kind: PassKind,
+}
+
+/// How a [`Pass`] was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PassKind {
+    /// Evaluated on the drive model, nothing rendered: the loudness is a
+    /// prediction (stage 1 of the limiter, before fades are measured on audio).
+    Modelled,
+    /// Rendered and measured, then rejected (off target or over the ceiling).
+    Rendered,
+    /// Rendered, measured and delivered.
+    Delivered,
 }
 
 /// Spacing of the gain-reduction series, s: the analysis hop, so it lines up
@@ -445,24 +640,106 @@ pub(crate) fn limiter_pass(
     Ok(limiter.finish())
 }
 
-/// A probe: loudness of the limited output at `gain_db`, no file written.
-fn probe(pre: &PreLimiter, plan: &MasterPlan, gain_db: f64, ceiling: f64) -> Result<Pass> {
-    let mut meter = IntegratedLoudness::new(pre.sample_rate(), 2)
-        .map_err(|e| Error::input(&pre.cache.path, e.to_string()))?;
-    let (max_gr, _) = limiter_pass(pre, plan, gain_db, ceiling, &mut |b| {
-        meter
-            .push(b)
-            .map_err(|e| Error::input(&pre.cache.path, e.to_string()))
-    })?;
+/// The limiter at `gain_db` evaluated on the drive model (see the module
+/// docs): its predicted loudness after the fades and its largest stage-1
+/// gain reduction. Reads the detection cache; renders nothing.
+fn modelled_pass(pre: &PreLimiter, plan: &MasterPlan, gain_db: f64, ceiling: f64) -> Result<Pass> {
+    let rate = pre.sample_rate();
+    let params = chain::limiter_params(&plan.limiter.settings, gain_db, ceiling);
+    let mut model = DriveModel::new(&params, f64::from(rate));
+    let mut lag = model.lag();
+    let drive = db_to_gain(gain_db) as f32;
+    let mut fades = chain::fades(plan, pre.frames() as f64 / f64::from(rate));
+    fades.prepare(&ProcessSpec::new(f64::from(rate), 2, BLOCK));
+    let mut loudness = GatedLoudness::new(rate);
+    let mut reader = pre.detection.reader()?;
+    let mut columns = [Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK)];
+    // Power of the frames whose gain the model has not returned yet.
+    let mut pending: VecDeque<f32> = VecDeque::with_capacity(BLOCK + lag);
+    let (mut power, mut gains) = (Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK));
+    let mut fade = [Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK)];
+    let mut left = pre.frames();
+    while left > 0 {
+        let n = reader.read(&mut columns)?;
+        let flushing = n == 0;
+        let [peaks, powers] = &columns;
+        power.clear();
+        gains.clear();
+        if flushing {
+            // Past the end: silence brings the last `lag` gains out.
+            for _ in 0..lag.min(left as usize) {
+                gains.push(model.next(0.0) * drive);
+                power.extend(pending.pop_front());
+            }
+            lag = 0;
+        } else {
+            pending.extend(powers);
+            for &peak in peaks {
+                let g = model.next(peak);
+                if lag > 0 {
+                    lag -= 1;
+                } else {
+                    gains.push(g * drive);
+                    power.extend(pending.pop_front());
+                }
+            }
+        }
+        let m = gains.len();
+        for ch in &mut fade {
+            ch.clear();
+            ch.resize(m, 1.0);
+        }
+        let [fl, fr] = &mut fade;
+        fades.process(&mut [&mut fl[..], &mut fr[..]]);
+        for (g, f) in gains.iter_mut().zip(&fade[0]) {
+            *g *= f;
+        }
+        loudness.push_gained(&power, &gains);
+        left -= m as u64;
+        if flushing && m == 0 {
+            break;
+        }
+    }
+    let offset = pre.band_limit_offset(plan.output.sample_rate);
     Ok(Pass {
         input_gain_db: gain_db,
         ceiling_dbtp: ceiling,
-        integrated_lufs: meter
-            .lufs()
-            .map_err(|e| Error::input(&pre.cache.path, e.to_string()))?,
-        max_gain_reduction_db: max_gr,
-        delivered: false,
+        integrated_lufs: loudness.lufs().map(|l| l + offset),
+        max_gain_reduction_db: model.max_gain_reduction_db(),
+        kind: PassKind::Modelled,
     })
+}
+
+/// Searches the drive whose modelled loudness is `aim` (LUFS), from `start`
+/// (dB), by the secant method; every evaluation is appended to `trail`.
+/// Returns the drive of the closest evaluation.
+fn solve_model(
+    pre: &PreLimiter,
+    plan: &MasterPlan,
+    ceiling: f64,
+    aim: f64,
+    start: f64,
+    trail: &mut Vec<Pass>,
+) -> Result<f64> {
+    let mut previous: Option<Pass> = None;
+    let mut gain = start;
+    let mut best: Option<(f64, f64)> = None;
+    for _ in 0..MAX_MODEL_PASSES {
+        let pass = modelled_pass(pre, plan, gain, ceiling)?;
+        let error = pass
+            .integrated_lufs
+            .map_or(f64::INFINITY, |l| (l - aim).abs());
+        if best.is_none_or(|(e, _)| error < e) {
+            best = Some((error, gain));
+        }
+        trail.push(pass.clone());
+        if error <= MODEL_TOLERANCE_LU {
+            break;
+        }
+        gain = next_gain(aim, &pass, previous.as_ref());
+        previous = Some(pass);
+    }
+    Ok(best.map_or(start, |(_, g)| g))
 }
 
 /// The delivered file and its verification.
@@ -595,7 +872,7 @@ fn final_pass(
             ceiling_dbtp: ceiling,
             integrated_lufs: after.integrated_lufs,
             max_gain_reduction_db: max_gr,
-            delivered: true,
+            kind: PassKind::Delivered,
         },
         after,
         tp_8x,
@@ -619,10 +896,11 @@ fn next_gain(target: f64, a: &Pass, b: Option<&Pass>) -> f64 {
 /// Search the limiter drive for the plan's target, deliver to `out`, verify.
 ///
 /// With `lock_gain` the plan's drive is rendered as it is (an edited plan).
-/// Otherwise: two probes in parallel, interpolate, then final renders until the
-/// delivered file is within tolerance. The drive is capped so the limiter never
-/// takes more than the plan's `max_gain_reduction_db` off the loudest peak; a
-/// target that needs more is missed on purpose, and a note says so.
+/// Otherwise the drive model is solved for the target and the master rendered
+/// and measured; a render off target moves the model's aim by its measured
+/// error and renders again. The drive is capped so the limiter never takes
+/// more than the plan's `max_gain_reduction_db` off the loudest peak; a target
+/// that needs more is missed on purpose, and a note says so.
 pub fn deliver(
     pre: &PreLimiter,
     plan: &MasterPlan,
@@ -639,28 +917,20 @@ pub fn deliver(
 
     let mut gain = settings.input_gain_db;
     let mut cap = f64::INFINITY;
+    // What the model is asked for: the target, less the model's measured error.
+    let mut aim = target;
     if !settings.lock_gain {
         let start = match pre.integrated_lufs {
             Some(l) => target - l,
             None => return Err(Error::input(out, "the mix is silent: nothing to master")),
         };
         progress.start("searching loudness", None);
-        let (a, b) = std::thread::scope(|s| {
-            let other = s.spawn(|| probe(pre, plan, start + PROBE_SPACING_DB, ceiling));
-            let a = probe(pre, plan, start, ceiling);
-            (a, other.join().expect("probe thread panicked"))
-        });
-        let (a, b) = (a?, b?);
+        gain = solve_model(pre, plan, ceiling, aim, start, &mut passes)?;
         progress.finish();
         // Gain reduction on the loudest peak grows dB for dB with the drive.
-        if a.max_gain_reduction_db > 0.0 {
-            cap = a.input_gain_db + settings.max_gain_reduction_db - a.max_gain_reduction_db;
-        } else if b.max_gain_reduction_db > 0.0 {
-            cap = b.input_gain_db + settings.max_gain_reduction_db - b.max_gain_reduction_db;
+        if let Some(p) = passes.iter().find(|p| p.max_gain_reduction_db > 0.0) {
+            cap = p.input_gain_db + settings.max_gain_reduction_db - p.max_gain_reduction_db;
         }
-        gain = next_gain(target, &a, Some(&b));
-        passes.push(a);
-        passes.push(b);
     }
 
     for attempt in 0..MAX_FINAL_PASSES {
@@ -683,8 +953,16 @@ pub fn deliver(
         let tp = after.true_peak_dbtp.map_or(tp_8x, |t| t.max(tp_8x));
         let peak_ok = tp <= settings.ceiling_dbtp;
         let loud_ok = settings.lock_gain || capped || error.abs() <= LOUDNESS_TOLERANCE_LU;
-        passes.push(pass);
-        if peak_ok && loud_ok {
+        let accepted = peak_ok && loud_ok;
+        passes.push(Pass {
+            kind: if accepted {
+                PassKind::Delivered
+            } else {
+                PassKind::Rendered
+            },
+            ..pass
+        });
+        if accepted {
             if capped && error < -LOUDNESS_TOLERANCE_LU {
                 notes.push(format!(
                     "reaching {target:.1} LUFS would need more than {:.1} dB of limiting on the loudest peaks; delivered the loudest clean master instead ({measured:.1} LUFS, {:.1} LU short). Raise --max-limiting to push harder.",
@@ -715,10 +993,17 @@ pub fn deliver(
                 settings.ceiling_dbtp
             ));
         }
-        if !loud_ok {
-            let n = passes.len();
-            let prev = (n >= 2).then(|| &passes[n - 2]);
-            gain = next_gain(target, &passes[n - 1], prev);
+        if !settings.lock_gain && (!loud_ok || !peak_ok) {
+            // Take the model's error at this drive out of its aim, and solve
+            // again (also at a lowered ceiling, which changes the loudness).
+            if !loud_ok {
+                let rendered_ceiling = passes[passes.len() - 1].ceiling_dbtp;
+                let predicted = modelled_pass(pre, plan, gain, rendered_ceiling)?;
+                if let Some(p) = predicted.integrated_lufs {
+                    aim = target - (measured - p);
+                }
+            }
+            gain = solve_model(pre, plan, ceiling, aim, gain, &mut passes)?;
         }
     }
     Err(Error::input(
