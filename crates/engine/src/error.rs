@@ -17,6 +17,10 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A render's consuming thread stopped (see `handoff`): only ever seen by
+    /// the producing thread, which then reports the consumer's own error.
+    #[error("the render's second thread stopped")]
+    ConsumerStopped,
 }
 
 impl Error {
@@ -38,6 +42,7 @@ impl Error {
             ),
             Error::Io(_) => true,
             Error::Input { .. } => true,
+            Error::ConsumerStopped => false,
         }
     }
 }

@@ -350,6 +350,12 @@ fn snap(db: f64) -> f64 {
 struct Stage1 {
     hold: LookaheadGain,
     release: Release,
+    window: usize,
+    /// Consecutive frames with nothing held and the release at rest. After a
+    /// whole window of them every internal window holds its neutral value, so
+    /// further frames under the threshold have gain exactly 1 and change no
+    /// state: they are skipped (most frames of a master are).
+    rest: usize,
 }
 
 impl Stage1 {
@@ -359,6 +365,8 @@ impl Stage1 {
         Self {
             hold: LookaheadGain::new(window),
             release,
+            window,
+            rest: 0,
         }
     }
 
@@ -366,13 +374,27 @@ impl Stage1 {
     /// peak is `interval_peak`, limiting to `threshold` (linear).
     #[inline]
     fn gain(&mut self, interval_peak: f64, threshold: f64) -> f64 {
+        if self.rest >= self.window
+            && interval_peak <= threshold
+            && self.hold.prev_peak <= threshold
+        {
+            self.hold.prev_peak = interval_peak;
+            return 1.0;
+        }
         let need_db = self.hold.held_reduction_db(interval_peak, threshold);
-        self.hold.smooth(self.release.next(need_db))
+        let env_db = self.release.next(need_db);
+        self.rest = if need_db == 0.0 && env_db == 0.0 {
+            self.rest + 1
+        } else {
+            0
+        };
+        self.hold.smooth(env_db)
     }
 
     fn reset(&mut self) {
         self.hold.reset();
         self.release.reset();
+        self.rest = 0;
     }
 }
 

@@ -42,6 +42,7 @@ use serde::Serialize;
 
 use super::chain;
 use super::plan::{FormatName, MasterPlan};
+use crate::handoff::{Handoff, pipelined};
 use crate::{Error, Progress, Result};
 
 /// Frames per processing block.
@@ -49,6 +50,8 @@ pub(crate) const BLOCK: usize = 4096;
 /// The search stops when the delivered file is this close to the target, LU
 /// (half the ±0.1 LU the product promises, so meter differences stay inside it).
 pub const LOUDNESS_TOLERANCE_LU: f64 = 0.05;
+/// Spacing of the two drives the model search starts from, dB.
+const MODEL_SPACING_DB: f64 = 0.5;
 /// The model search stops this close to its aim, LU.
 const MODEL_TOLERANCE_LU: f64 = 0.005;
 /// Model evaluations per search before settling for the closest.
@@ -435,9 +438,9 @@ pub fn render_pre_limiter(
 
     let mut chain = chain::pre_limiter_chain(plan);
     chain.prepare(&ProcessSpec::new(rate as f64, 2, BLOCK));
-    let (mut cache, mut writer) = Cache::create(rate)?;
+    let (mut cache, writer) = Cache::create(rate)?;
     let (mut detection, detection_writer) = Cache::create(rate)?;
-    let mut detect = DetectionWriter::new(&detection, detection_writer, out_rates);
+    let detect = DetectionWriter::new(&detection, detection_writer, out_rates);
 
     // The container may not say how long it is: count it first.
     let total = match known {
@@ -457,7 +460,6 @@ pub fn render_pre_limiter(
         }
     };
     let mut remaining = end.saturating_sub(start);
-    let mut bytes = Vec::with_capacity(BLOCK * 8);
     progress.start("shaping", Some(total));
     let mut pull = |out: &mut [Vec<f32>; 2]| -> Result<usize> {
         let n = source.read(out, remaining.min(BLOCK as u64) as usize)?;
@@ -465,18 +467,23 @@ pub fn render_pre_limiter(
         progress.advance(n as u64);
         Ok(n)
     };
-    let mut push = |block: &[&[f32]]| -> Result<()> {
-        detect.push(block)?;
-        bytes.clear();
-        for (l, r) in block[0].iter().zip(block[1]) {
-            bytes.extend_from_slice(&l.to_le_bytes());
-            bytes.extend_from_slice(&r.to_le_bytes());
-        }
-        writer
-            .write_all(&bytes)
-            .map_err(|e| Error::input(path, format!("temporary file: {e}")))
-    };
-    run_aligned(&mut chain, total, &mut pull, &mut push)?;
+    // Decode and shape on this thread; detect and cache on a second one.
+    let sink = (detect, writer, Vec::with_capacity(BLOCK * 8));
+    let ((), (detect, mut writer, _)) = pipelined(
+        sink,
+        |(detect, writer, bytes), block| {
+            detect.push(block)?;
+            bytes.clear();
+            for (l, r) in block[0].iter().zip(block[1]) {
+                bytes.extend_from_slice(&l.to_le_bytes());
+                bytes.extend_from_slice(&r.to_le_bytes());
+            }
+            writer
+                .write_all(bytes)
+                .map_err(|e| Error::input(path, format!("temporary file: {e}")))
+        },
+        |handoff| run_aligned(&mut chain, total, &mut pull, &mut |b| handoff.send(b)),
+    )?;
     progress.finish();
     writer
         .flush()
@@ -711,7 +718,8 @@ fn modelled_pass(pre: &PreLimiter, plan: &MasterPlan, gain_db: f64, ceiling: f64
 }
 
 /// Searches the drive whose modelled loudness is `aim` (LUFS), from `start`
-/// (dB), by the secant method; every evaluation is appended to `trail`.
+/// (dB): `start` and `start` + [`MODEL_SPACING_DB`] in parallel (one per
+/// core), then the secant method; every evaluation is appended to `trail`.
 /// Returns the drive of the closest evaluation.
 fn solve_model(
     pre: &PreLimiter,
@@ -721,25 +729,34 @@ fn solve_model(
     start: f64,
     trail: &mut Vec<Pass>,
 ) -> Result<f64> {
-    let mut previous: Option<Pass> = None;
-    let mut gain = start;
-    let mut best: Option<(f64, f64)> = None;
-    for _ in 0..MAX_MODEL_PASSES {
-        let pass = modelled_pass(pre, plan, gain, ceiling)?;
-        let error = pass
-            .integrated_lufs
-            .map_or(f64::INFINITY, |l| (l - aim).abs());
-        if best.is_none_or(|(e, _)| error < e) {
-            best = Some((error, gain));
-        }
-        trail.push(pass.clone());
-        if error <= MODEL_TOLERANCE_LU {
+    let evaluate = |gain| modelled_pass(pre, plan, gain, ceiling);
+    let (first, second) = std::thread::scope(|s| {
+        let other = s.spawn(|| evaluate(start + MODEL_SPACING_DB));
+        (
+            evaluate(start),
+            other.join().expect("model thread panicked"),
+        )
+    });
+    let error = |p: &Pass| p.integrated_lufs.map_or(f64::INFINITY, |l| (l - aim).abs());
+    let (mut previous, mut current) = (first?, second?);
+    trail.push(previous.clone());
+    trail.push(current.clone());
+    let mut best = [&previous, &current]
+        .into_iter()
+        .map(|p| (error(p), p.input_gain_db))
+        .fold((f64::INFINITY, start), |b, c| if c.0 < b.0 { c } else { b });
+    for _ in 2..MAX_MODEL_PASSES {
+        if best.0 <= MODEL_TOLERANCE_LU {
             break;
         }
-        gain = next_gain(aim, &pass, previous.as_ref());
-        previous = Some(pass);
+        let next = evaluate(next_gain(aim, &current, Some(&previous)))?;
+        if error(&next) < best.0 {
+            best = (error(&next), next.input_gain_db);
+        }
+        trail.push(next.clone());
+        previous = std::mem::replace(&mut current, next);
     }
-    Ok(best.map_or(start, |(_, g)| g))
+    Ok(best.1)
 }
 
 /// The delivered file and its verification.
@@ -795,7 +812,15 @@ struct FinalPass {
     gain_reduction_db: Vec<f32>,
 }
 
-/// A final render: limiter → fades → resample → dither → file, measured on the way.
+/// The consuming half of a final render: the file and its meters.
+struct Verify {
+    writer: AudioWriter,
+    analyzer: Analyzer,
+    peak_8x: TruePeakMeter,
+}
+
+/// A final render: limiter → fades → resample → dither on this thread; file,
+/// BS.1770 analysis and the 8× meter on a second one.
 fn final_pass(
     pre: &PreLimiter,
     plan: &MasterPlan,
@@ -806,10 +831,13 @@ fn final_pass(
     tags: Option<&Tags>,
 ) -> Result<FinalPass> {
     let out_rate = plan.output.sample_rate;
-    let mut writer =
-        AudioWriter::create_with_tags(out, encode_spec(plan), out_rate, 2, options, tags)?;
-    let mut analyzer = Analyzer::new(out_rate, 2, AnalysisOptions::default())
-        .map_err(|e| Error::input(out, e.to_string()))?;
+    // Second thread: write and measure what the first one renders.
+    let verify = Verify {
+        writer: AudioWriter::create_with_tags(out, encode_spec(plan), out_rate, 2, options, tags)?,
+        analyzer: Analyzer::new(out_rate, 2, AnalysisOptions::default())
+            .map_err(|e| Error::input(out, e.to_string()))?,
+        peak_8x: TruePeakMeter::new(2, 8),
+    };
     let mut resampler = (out_rate != pre.sample_rate())
         .then(|| Resampler::new(pre.sample_rate(), out_rate, 2))
         .transpose()?;
@@ -818,50 +846,62 @@ fn final_pass(
         d.prepare(&ProcessSpec::new(out_rate as f64, 2, 4 * BLOCK));
     }
     let mut resampled = vec![Vec::new(), Vec::new()];
-    let mut peak_8x = TruePeakMeter::new(2, 8);
-    let mut emit = |block: &[&[f32]],
-                    writer: &mut AudioWriter,
-                    analyzer: &mut Analyzer,
-                    dither: &mut Option<Box<dyn Processor>>|
-     -> Result<()> {
-        let mut owned = [block[0].to_vec(), block[1].to_vec()];
-        if let Some(d) = dither {
-            // Dither works in blocks no longer than it was prepared for.
-            let n = owned[0].len();
-            let mut at = 0;
-            while at < n {
-                let end = (at + 4 * BLOCK).min(n);
-                let [l, r] = &mut owned;
-                d.process(&mut [&mut l[at..end], &mut r[at..end]]);
-                at = end;
-            }
+    let mut owned = [Vec::new(), Vec::new()];
+    // Dither (when planned) and hand over.
+    let mut emit = |block: &[&[f32]], handoff: &mut Handoff| -> Result<()> {
+        let Some(d) = &mut dither else {
+            return handoff.send(block);
+        };
+        for (dst, src) in owned.iter_mut().zip(block) {
+            dst.clear();
+            dst.extend_from_slice(src);
         }
-        let slices = [owned[0].as_slice(), owned[1].as_slice()];
-        writer.write_block(&slices)?;
-        analyzer.push(&slices);
-        peak_8x.push(&slices);
-        Ok(())
+        // Dither works in blocks no longer than it was prepared for.
+        let n = owned[0].len();
+        let mut at = 0;
+        while at < n {
+            let end = (at + 4 * BLOCK).min(n);
+            let [l, r] = &mut owned;
+            d.process(&mut [&mut l[at..end], &mut r[at..end]]);
+            at = end;
+        }
+        handoff.send(&[&owned[0], &owned[1]])
     };
-    let (max_gr, gain_reduction) =
-        limiter_pass(
-            pre,
-            plan,
-            gain_db,
-            ceiling,
-            &mut |block| match &mut resampler {
-                Some(rs) => {
-                    rs.process_block(block, &mut resampled)?;
-                    let s = [resampled[0].as_slice(), resampled[1].as_slice()];
-                    emit(&s, &mut writer, &mut analyzer, &mut dither)
-                }
-                None => emit(block, &mut writer, &mut analyzer, &mut dither),
-            },
-        )?;
-    if let Some(rs) = &mut resampler {
-        rs.flush(&mut resampled)?;
-        let s = [resampled[0].as_slice(), resampled[1].as_slice()];
-        emit(&s, &mut writer, &mut analyzer, &mut dither)?;
-    }
+    let ((max_gr, gain_reduction), verify) = pipelined(
+        verify,
+        |v, block| {
+            v.writer.write_block(block)?;
+            v.analyzer.push(block);
+            v.peak_8x.push(block);
+            Ok(())
+        },
+        |handoff| {
+            let limited =
+                limiter_pass(
+                    pre,
+                    plan,
+                    gain_db,
+                    ceiling,
+                    &mut |block| match &mut resampler {
+                        Some(rs) => {
+                            rs.process_block(block, &mut resampled)?;
+                            emit(&[&resampled[0], &resampled[1]], handoff)
+                        }
+                        None => emit(block, handoff),
+                    },
+                )?;
+            if let Some(rs) = &mut resampler {
+                rs.flush(&mut resampled)?;
+                emit(&[&resampled[0], &resampled[1]], handoff)?;
+            }
+            Ok(limited)
+        },
+    )?;
+    let Verify {
+        writer,
+        analyzer,
+        peak_8x,
+    } = verify;
     let after = analyzer
         .finish()
         .map_err(|e| Error::input(out, e.to_string()))?;
