@@ -5,7 +5,7 @@ use crate::Error;
 use crate::clipping::ClipDetector;
 use crate::envelope::EnvelopeMeter;
 use crate::levels::Levels;
-use crate::loudness::{self, FoldDownMeter, LoudnessMeter, finite};
+use crate::loudness::{self, FoldDownMeter, LoudnessMeter, PeakMeter, finite};
 use crate::options::AnalysisOptions;
 use crate::report::Analysis;
 use crate::silence::SilenceDetector;
@@ -29,6 +29,7 @@ pub struct Analyzer {
     non_finite: u64,
     first_non_finite: Option<u64>,
     loudness: LoudnessMeter,
+    peaks: PeakMeter,
     /// Stereo only: the mono fold-down's loudness, for the mono-compatibility drop.
     fold_down: Option<FoldDownMeter>,
     levels: Levels,
@@ -64,6 +65,7 @@ impl Analyzer {
             non_finite: 0,
             first_non_finite: None,
             loudness: LoudnessMeter::new(sample_rate, channels)?,
+            peaks: PeakMeter::new(sample_rate, channels)?,
             fold_down: if channels == 2 {
                 Some(FoldDownMeter::new(sample_rate)?)
             } else {
@@ -114,13 +116,14 @@ impl Analyzer {
             envelope: &mut self.envelope,
             stereo: self.stereo.as_mut(),
             fold_down: self.fold_down.as_mut(),
+            peaks: &mut self.peaks,
             spectrum: &mut self.spectrum,
         };
         self.to_next_hop = if longest >= PARALLEL_MIN_FRAMES {
-            // The BS.1770 meter (K-filter, gating, 4x true-peak) is about half the
-            // work; it runs on a second core while this one does the rest. Both
-            // halves see the same samples cut at the same hops, so results do not
-            // depend on whether the split happened.
+            // The BS.1770 loudness meter (K-filter, gating) is about half the
+            // work; the rest (4x true peak, spectrum, levels, stereo) runs on a
+            // second core. Both halves see the same samples cut at the same
+            // hops, so results do not depend on whether the split happened.
             std::thread::scope(|scope| {
                 let worker = scope.spawn(|| rest.feed(&slices, hop_frames, to_next_hop));
                 let hop = feed_hops(loudness, &slices, hop_frames, to_next_hop);
@@ -166,7 +169,7 @@ impl Analyzer {
             });
         }
         self.clipping.finish();
-        let loud = self.loudness.finish(self.channels)?;
+        let loud = self.loudness.finish(&self.peaks, self.channels)?;
         let mono_loudness_drop_lu = match (&self.fold_down, loud.integrated_lufs) {
             (Some(fold), Some(stereo)) => fold.integrated_lufs()?.map(|mono| stereo - mono),
             (None, Some(_)) if self.channels == 1 => Some(0.0),
@@ -260,7 +263,8 @@ impl HopMeter for LoudnessMeter {
     }
 }
 
-/// Every per-sample meter other than loudness.
+/// Every per-sample meter other than loudness (true peak included: it costs
+/// about as much as the K-filter and gating, so each half gets one).
 struct OtherMeters<'a> {
     levels: &'a mut Levels,
     clipping: &'a mut ClipDetector,
@@ -268,6 +272,7 @@ struct OtherMeters<'a> {
     envelope: &'a mut EnvelopeMeter,
     stereo: Option<&'a mut StereoMeter>,
     fold_down: Option<&'a mut FoldDownMeter>,
+    peaks: &'a mut PeakMeter,
     spectrum: &'a mut SpectrumMeter,
 }
 
@@ -281,6 +286,7 @@ impl OtherMeters<'_> {
     ) -> Result<(), Error> {
         feed_hops(self, block, hop_frames, to_next_hop)?;
         self.spectrum.add(block);
+        self.peaks.add(block)?;
         if let Some(fold) = &mut self.fold_down {
             fold.add(block[0], block[1])?;
         }

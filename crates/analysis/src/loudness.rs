@@ -107,7 +107,9 @@ impl LoudnessMeter {
         // Exact gating (every block energy kept: 8 bytes per 100 ms, like the
         // short-term series) rather than Mode::HISTOGRAM, whose 0.1 dB bins would
         // spend half the ±0.1 LU compliance tolerance.
-        let mode = Mode::I | Mode::M | Mode::S | Mode::LRA | Mode::TRUE_PEAK | Mode::SAMPLE_PEAK;
+        // Peaks are metered apart ([`PeakMeter`]) so the two halves of the
+        // BS.1770 work can run on different cores.
+        let mode = Mode::I | Mode::M | Mode::S | Mode::LRA;
         let mut meter = EbuR128::new(channels as u32, sample_rate, mode)?;
         meter.set_channel_map(&channel_map(channels))?;
         // ebur128's hop is round(rate / 10) frames, its 100 ms window floor(rate / 10):
@@ -152,7 +154,8 @@ impl LoudnessMeter {
         Ok(())
     }
 
-    pub fn finish(self, channels: usize) -> Result<LoudnessReport, Error> {
+    /// Completes the loudness readings; the peaks come from `peaks`.
+    pub fn finish(self, peaks: &PeakMeter, channels: usize) -> Result<LoudnessReport, Error> {
         let integrated = finite(self.meter.loudness_global()?);
         let range = match integrated {
             Some(_) => finite(self.meter.loudness_range()?),
@@ -161,8 +164,8 @@ impl LoudnessMeter {
         let mut sample_peak = Vec::with_capacity(channels);
         let mut true_peak = Vec::with_capacity(channels);
         for ch in 0..channels as u32 {
-            sample_peak.push(self.meter.sample_peak(ch)?);
-            true_peak.push(self.meter.true_peak(ch)?);
+            sample_peak.push(peaks.meter.sample_peak(ch)?);
+            true_peak.push(peaks.meter.true_peak(ch)?);
         }
         Ok(LoudnessReport {
             integrated_lufs: integrated,
@@ -173,6 +176,28 @@ impl LoudnessMeter {
             sample_peak_per_channel: sample_peak,
             true_peak_per_channel: true_peak,
         })
+    }
+}
+
+/// Sample peak and BS.1770 true peak (ebur128's 4× interpolation) per channel.
+pub struct PeakMeter {
+    meter: EbuR128,
+}
+
+impl PeakMeter {
+    pub fn new(sample_rate: u32, channels: usize) -> Result<Self, Error> {
+        let meter = EbuR128::new(
+            channels as u32,
+            sample_rate,
+            Mode::TRUE_PEAK | Mode::SAMPLE_PEAK,
+        )?;
+        Ok(Self { meter })
+    }
+
+    /// Feeds finite samples (planar, equal lengths).
+    pub fn add(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        self.meter.add_frames_planar_f32(block)?;
+        Ok(())
     }
 }
 

@@ -385,3 +385,50 @@ fn drive_model_predicts_the_rendered_limiter() {
         }
     }
 }
+
+/// Supplying stage 1's detection (as the mastering render does from its
+/// cache) gives the same output as the limiter's own detector, to f32
+/// rounding, and keeps the ceiling.
+#[test]
+fn supplied_detection_matches_the_limiters_own() {
+    let sr = 48_000.0;
+    let len = 2 * 48_000;
+    let input = vec![music_like(len, sr, 31), music_like(len, sr, 32)];
+    let params = LimiterParams {
+        input_gain_db: 9.0,
+        ceiling_dbtp: -1.0,
+        ..LimiterParams::default()
+    };
+    let mut own = limiter(sr, 2, params.clone());
+    let expected = run(&mut own, &input);
+
+    let mut supplied = limiter(sr, 2, params);
+    let mut detector = IntervalPeaks::new(2);
+    let mut out: Vec<Vec<f32>> = expected.iter().map(|c| vec![0.0; c.len()]).collect();
+    for (ch, c) in out.iter_mut().enumerate() {
+        c[..len].copy_from_slice(&input[ch]);
+    }
+    let mut peaks = vec![0.0f32; BLOCK];
+    let mut start = 0;
+    while start < out[0].len() {
+        let end = (start + BLOCK).min(out[0].len());
+        let [l, r] = &mut out[..] else { unreachable!() };
+        detector.detect(&[&l[start..end], &r[start..end]], &mut peaks[..end - start]);
+        supplied.process_detected(
+            &mut [&mut l[start..end], &mut r[start..end]],
+            &peaks[..end - start],
+        );
+        start = end;
+    }
+    let worst = expected
+        .iter()
+        .zip(&out)
+        .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "largest difference {worst:e}");
+    let (ebu, ours) = true_peaks_db(&out, sr);
+    assert!(
+        ebu <= -1.0 && ours <= -1.0,
+        "true peak {ebu:.3} / {ours:.3} dBTP"
+    );
+}

@@ -121,12 +121,20 @@ fn streaming_and_cd_masters_land_on_target_under_the_ceiling() {
         assert_eq!(rendered.len(), 1, "{:?}", d.delivered.passes);
         let delivered = rendered[0];
         assert_eq!(delivered.kind, PassKind::Delivered);
-        let predicted = passes
+        // The model's loudness at the delivered drive: evaluated there, or
+        // interpolated between the two nearest evaluated drives.
+        let mut modelled: Vec<(f64, f64)> = passes
             .iter()
-            .rev()
-            .find(|p| p.kind == PassKind::Modelled && p.input_gain_db == delivered.input_gain_db)
-            .and_then(|p| p.integrated_lufs)
-            .unwrap();
+            .filter(|p| p.kind == PassKind::Modelled && p.ceiling_dbtp == delivered.ceiling_dbtp)
+            .map(|p| (p.input_gain_db, p.integrated_lufs.unwrap()))
+            .collect();
+        let g = delivered.input_gain_db;
+        modelled.sort_by(|a, b| (a.0 - g).abs().total_cmp(&(b.0 - g).abs()));
+        let predicted = match modelled[..] {
+            [(g0, l0), ..] if g0 == g => l0,
+            [(g0, l0), (g1, l1), ..] => l0 + (l1 - l0) * (g - g0) / (g1 - g0),
+            _ => panic!("no modelled drives: {passes:?}"),
+        };
         let measured = delivered.integrated_lufs.unwrap();
         assert!(
             (predicted - measured).abs() < 0.03,

@@ -496,6 +496,8 @@ struct Scratch {
     /// Stage-1 output (delayed input × stage-1 gain).
     stage1: Vec<f64>,
     ceiling: [f64; MAX_FRAMES],
+    /// Input gain per frame.
+    drive: [f64; MAX_FRAMES],
     /// Stage-1 gain, delayed to line up with the output frame.
     gain1: [f64; MAX_FRAMES],
     peaks: [f32; MAX_FRAMES],
@@ -507,6 +509,7 @@ impl Scratch {
             driven: vec![0.0; channels * MAX_FRAMES],
             stage1: vec![0.0; channels * MAX_FRAMES],
             ceiling: [0.0; MAX_FRAMES],
+            drive: [0.0; MAX_FRAMES],
             gain1: [0.0; MAX_FRAMES],
             peaks: [0.0; MAX_FRAMES],
         }
@@ -575,13 +578,42 @@ impl Limiter {
     pub fn reset_max_gain_reduction(&mut self) {
         self.max_reduction_db = 0.0;
     }
+
+    /// As [`Processor::process`], with stage 1's detection supplied by the
+    /// caller, who has already run [`IntervalPeaks`] over this input *before*
+    /// the input gain (as the mastering search does for [`DriveModel`]):
+    /// `undriven_peaks[i]` is what [`IntervalPeaks::detect`] returned for
+    /// frame `i` of this block. It is scaled by the input gain here (exact for
+    /// a constant gain; during a gain ramp it lags by the detector's latency,
+    /// a few hundredths of a dB). Saves one of the two 8× detectors; the
+    /// safety stage still measures the output itself, so the ceiling never
+    /// depends on the supplied peaks.
+    pub fn process_detected(&mut self, channels: &mut [&mut [f32]], undriven_peaks: &[f32]) {
+        let frames = channels.first().map_or(0, |c| c.len());
+        assert_eq!(undriven_peaks.len(), frames, "one peak per frame");
+        let nch = channels.len().min(self.detector.interpolators.len());
+        let mut start = 0;
+        while start < frames {
+            let n = (frames - start).min(MAX_FRAMES);
+            self.process_block(
+                channels,
+                start..start + n,
+                nch,
+                Some(&undriven_peaks[start..start + n]),
+            );
+            start += n;
+        }
+    }
     /// One sub-block of at most [`MAX_FRAMES`] frames: detection runs over
     /// the whole sub-block (vectorised), the gain logic frame by frame.
+    /// `undriven_peaks`: stage 1's detection supplied by the caller (see
+    /// [`Limiter::process_detected`]), for the frames of `range`.
     fn process_block(
         &mut self,
         channels: &mut [&mut [f32]],
         range: std::ops::Range<usize>,
         nch: usize,
+        undriven_peaks: Option<&[f32]>,
     ) {
         let n = range.len();
         let main_margin = db_to_gain(-DETECTION_MARGIN_DB);
@@ -591,6 +623,7 @@ impl Limiter {
         // Input gain, per-frame ceiling.
         for i in 0..n {
             let g_in = self.input_gain.next_value();
+            sc.drive[i] = g_in;
             sc.ceiling[i] = self.ceiling.next_value();
             for (ch, channel) in channels.iter().take(nch).enumerate() {
                 sc.driven[ch * MAX_FRAMES + i] = f64::from(channel[range.start + i]) * g_in;
@@ -598,8 +631,16 @@ impl Limiter {
         }
 
         // Stage 1: detect, hold, release, average, apply to delayed input.
-        self.detector
-            .detect_planar(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
+        match undriven_peaks {
+            Some(peaks) => {
+                for ((p, &u), &g) in sc.peaks[..n].iter_mut().zip(peaks).zip(&sc.drive) {
+                    *p = (f64::from(u) * g) as f32;
+                }
+            }
+            None => self
+                .detector
+                .detect_planar(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]),
+        }
         for i in 0..n {
             for ch in 0..nch {
                 self.delay.write(ch, sc.driven[ch * MAX_FRAMES + i]);
@@ -679,7 +720,7 @@ impl Processor for Limiter {
         let mut start = 0;
         while start < frames {
             let n = (frames - start).min(MAX_FRAMES);
-            self.process_block(channels, start..start + n, nch);
+            self.process_block(channels, start..start + n, nch, None);
             start += n;
         }
     }
