@@ -108,31 +108,37 @@ impl Analyzer {
         let clean = std::mem::take(&mut self.clean);
         let slices: Vec<&[f32]> = clean.iter().map(|c| c.as_slice()).collect();
         let (hop_frames, to_next_hop) = (self.hop_frames, self.to_next_hop);
-        let loudness = &mut self.loudness;
+        let mut loudness = LoudnessMeters {
+            loudness: &mut self.loudness,
+            fold_down: self.fold_down.as_mut(),
+        };
         let mut rest = OtherMeters {
             levels: &mut self.levels,
             clipping: &mut self.clipping,
             silence: &mut self.silence,
             envelope: &mut self.envelope,
             stereo: self.stereo.as_mut(),
-            fold_down: self.fold_down.as_mut(),
-            peaks: &mut self.peaks,
             spectrum: &mut self.spectrum,
         };
+        let peaks = &mut self.peaks;
         self.to_next_hop = if longest >= PARALLEL_MIN_FRAMES {
-            // The BS.1770 loudness meter (K-filter, gating) is about half the
-            // work; the rest (4x true peak, spectrum, levels, stereo) runs on a
-            // second core. Both halves see the same samples cut at the same
-            // hops, so results do not depend on whether the split happened.
+            // Three parts of about equal cost on separate threads: the BS.1770
+            // loudness meters (K-filter, gating), the 4x true peak, and the
+            // rest (spectrum, levels, stereo). All see the same samples cut at
+            // the same hops, so results do not depend on whether the split
+            // happened.
             std::thread::scope(|scope| {
                 let worker = scope.spawn(|| rest.feed(&slices, hop_frames, to_next_hop));
-                let hop = feed_hops(loudness, &slices, hop_frames, to_next_hop);
+                let peak_worker = scope.spawn(|| peaks.add(&slices));
+                let hop = loudness.feed(&slices, hop_frames, to_next_hop);
                 let rest_hop = worker.join().expect("meter thread panicked");
-                hop.and_then(|h| rest_hop.map(|_| h))
+                let peaked = peak_worker.join().expect("meter thread panicked");
+                hop.and_then(|h| rest_hop.and(peaked).map(|_| h))
             })?
         } else {
             rest.feed(&slices, hop_frames, to_next_hop)?;
-            feed_hops(loudness, &slices, hop_frames, to_next_hop)?
+            peaks.add(&slices)?;
+            loudness.feed(&slices, hop_frames, to_next_hop)?
         };
         self.clean = clean;
         self.frames += longest as u64;
@@ -263,16 +269,13 @@ impl HopMeter for LoudnessMeter {
     }
 }
 
-/// Every per-sample meter other than loudness (true peak included: it costs
-/// about as much as the K-filter and gating, so each half gets one).
+/// Every per-sample meter other than loudness and peaks.
 struct OtherMeters<'a> {
     levels: &'a mut Levels,
     clipping: &'a mut ClipDetector,
     silence: &'a mut SilenceDetector,
     envelope: &'a mut EnvelopeMeter,
     stereo: Option<&'a mut StereoMeter>,
-    fold_down: Option<&'a mut FoldDownMeter>,
-    peaks: &'a mut PeakMeter,
     spectrum: &'a mut SpectrumMeter,
 }
 
@@ -286,11 +289,30 @@ impl OtherMeters<'_> {
     ) -> Result<(), Error> {
         feed_hops(self, block, hop_frames, to_next_hop)?;
         self.spectrum.add(block);
-        self.peaks.add(block)?;
+        Ok(())
+    }
+}
+
+/// The BS.1770 loudness meters: the programme's and, for stereo, its mono
+/// fold-down's (both K-filter and gate; about as much work as the others).
+struct LoudnessMeters<'a> {
+    loudness: &'a mut LoudnessMeter,
+    fold_down: Option<&'a mut FoldDownMeter>,
+}
+
+impl LoudnessMeters<'_> {
+    /// Feeds a whole block; returns the frames left in the hop after it.
+    fn feed(
+        &mut self,
+        block: &[&[f32]],
+        hop_frames: usize,
+        to_next_hop: usize,
+    ) -> Result<usize, Error> {
+        let left = feed_hops(self.loudness, block, hop_frames, to_next_hop)?;
         if let Some(fold) = &mut self.fold_down {
             fold.add(block[0], block[1])?;
         }
-        Ok(())
+        Ok(left)
     }
 }
 
