@@ -241,6 +241,10 @@ struct LookaheadGain {
     /// for whole windows, so the logarithm is only taken when it changes.
     last_held: f64,
     last_held_db: f64,
+    window: usize,
+    /// Consecutive frames that held nothing and averaged nothing (see
+    /// [`resting`](Self::resting)).
+    rest: usize,
 }
 
 impl LookaheadGain {
@@ -251,7 +255,35 @@ impl LookaheadGain {
             prev_peak: 0.0,
             last_held: 1.0,
             last_held_db: 0.0,
+            window,
+            rest: 0,
         }
+    }
+
+    /// After a whole window of frames that held and averaged nothing, every
+    /// internal window holds its neutral value, so a frame whose intervals
+    /// are both under `threshold` has gain exactly 1 and changes no state:
+    /// returns true and skips it (most frames of a master are such frames).
+    #[inline]
+    fn resting(&mut self, interval_peak: f64, threshold: f64) -> bool {
+        let skip = self.rest >= self.window
+            && interval_peak <= threshold
+            && self.prev_peak <= threshold;
+        if skip {
+            self.prev_peak = interval_peak;
+        }
+        skip
+    }
+
+    /// Counts frames at rest: nothing held (`need_db` 0) and nothing to
+    /// average (`env_db` 0).
+    #[inline]
+    fn note_rest(&mut self, need_db: f64, env_db: f64) {
+        self.rest = if need_db == 0.0 && env_db == 0.0 {
+            self.rest + 1
+        } else {
+            0
+        };
     }
 
     /// Required reduction (dB ≥ 0) held over the window, for the sample whose
@@ -294,6 +326,7 @@ impl LookaheadGain {
         self.prev_peak = 0.0;
         self.last_held = 1.0;
         self.last_held_db = 0.0;
+        self.rest = 0;
     }
 }
 
@@ -350,12 +383,6 @@ fn snap(db: f64) -> f64 {
 struct Stage1 {
     hold: LookaheadGain,
     release: Release,
-    window: usize,
-    /// Consecutive frames with nothing held and the release at rest. After a
-    /// whole window of them every internal window holds its neutral value, so
-    /// further frames under the threshold have gain exactly 1 and change no
-    /// state: they are skipped (most frames of a master are).
-    rest: usize,
 }
 
 impl Stage1 {
@@ -365,8 +392,6 @@ impl Stage1 {
         Self {
             hold: LookaheadGain::new(window),
             release,
-            window,
-            rest: 0,
         }
     }
 
@@ -374,27 +399,19 @@ impl Stage1 {
     /// peak is `interval_peak`, limiting to `threshold` (linear).
     #[inline]
     fn gain(&mut self, interval_peak: f64, threshold: f64) -> f64 {
-        if self.rest >= self.window
-            && interval_peak <= threshold
-            && self.hold.prev_peak <= threshold
-        {
-            self.hold.prev_peak = interval_peak;
+        if self.hold.resting(interval_peak, threshold) {
             return 1.0;
         }
         let need_db = self.hold.held_reduction_db(interval_peak, threshold);
+        // A zero envelope also means the release has fully recovered.
         let env_db = self.release.next(need_db);
-        self.rest = if need_db == 0.0 && env_db == 0.0 {
-            self.rest + 1
-        } else {
-            0
-        };
+        self.hold.note_rest(need_db, env_db);
         self.hold.smooth(env_db)
     }
 
     fn reset(&mut self) {
         self.hold.reset();
         self.release.reset();
-        self.rest = 0;
     }
 }
 
@@ -666,10 +683,15 @@ impl Limiter {
                 self.safety_delay.write(ch, sc.stage1[ch * MAX_FRAMES + i]);
             }
             self.safety_delay.advance();
-            let need2_db = self
-                .safety
-                .held_reduction_db(f64::from(sc.peaks[i]), sc.ceiling[i] * safety_margin);
-            let g2 = self.safety.smooth(need2_db);
+            let peak = f64::from(sc.peaks[i]);
+            let threshold = sc.ceiling[i] * safety_margin;
+            let g2 = if self.safety.resting(peak, threshold) {
+                1.0
+            } else {
+                let need2_db = self.safety.held_reduction_db(peak, threshold);
+                self.safety.note_rest(need2_db, need2_db);
+                self.safety.smooth(need2_db)
+            };
             for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
                 channel[range.start + i] = (self.safety_delay.read(ch) * g2) as f32;
             }
