@@ -266,9 +266,8 @@ impl LookaheadGain {
     /// returns true and skips it (most frames of a master are such frames).
     #[inline]
     fn resting(&mut self, interval_peak: f64, threshold: f64) -> bool {
-        let skip = self.rest >= self.window
-            && interval_peak <= threshold
-            && self.prev_peak <= threshold;
+        let skip =
+            self.rest >= self.window && interval_peak <= threshold && self.prev_peak <= threshold;
         if skip {
             self.prev_peak = interval_peak;
         }
