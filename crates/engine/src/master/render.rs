@@ -42,7 +42,7 @@ use serde::Serialize;
 
 use super::chain;
 use super::plan::{FormatName, MasterPlan};
-use crate::handoff::{Handoff, pipelined};
+use crate::handoff::pipelined;
 use crate::{Error, Progress, Result};
 
 /// Frames per processing block.
@@ -596,10 +596,13 @@ impl MeteredLimiter {
         let mut at = 0;
         while at < n {
             let take = self.left.min(n - at);
-            let mut piece: Vec<&mut [f32]> =
-                channels.iter_mut().map(|c| &mut c[at..at + take]).collect();
-            self.limiter
-                .process_detected(&mut piece, &undriven_peaks[at..at + take]);
+            let [l, r] = channels else {
+                unreachable!("the mastering render is stereo")
+            };
+            self.limiter.process_detected(
+                &mut [&mut l[at..at + take], &mut r[at..at + take]],
+                &undriven_peaks[at..at + take],
+            );
             self.current_db = self.current_db.max(self.limiter.max_gain_reduction_db());
             self.limiter.reset_max_gain_reduction();
             at += take;
@@ -875,14 +878,41 @@ struct FinalPass {
     gain_reduction_db: Vec<f32>,
 }
 
-/// The consuming half of a final render: the file and its meters.
+/// The consuming half of a final render: dither, the file and its meters.
 struct Verify {
+    dither: Option<Box<dyn Processor>>,
     writer: AudioWriter,
     analyzer: Analyzer,
     peak_8x: TruePeakMeter,
+    /// The block being dithered.
+    owned: [Vec<f32>; 2],
 }
 
-/// A final render: limiter → fades → resample → dither on this thread; file,
+impl Verify {
+    fn push(&mut self, block: &[&[f32]]) -> Result<()> {
+        let block: [&[f32]; 2] = match &mut self.dither {
+            None => [block[0], block[1]],
+            Some(d) => {
+                for (dst, src) in self.owned.iter_mut().zip(block) {
+                    dst.clear();
+                    dst.extend_from_slice(src);
+                }
+                // Dither works in blocks no longer than it was prepared for.
+                let [l, r] = &mut self.owned;
+                for (l, r) in l.chunks_mut(4 * BLOCK).zip(r.chunks_mut(4 * BLOCK)) {
+                    d.process(&mut [l, r]);
+                }
+                [&self.owned[0], &self.owned[1]]
+            }
+        };
+        self.writer.write_block(&block)?;
+        self.analyzer.push(&block);
+        self.peak_8x.push(&block);
+        Ok(())
+    }
+}
+
+/// A final render: limiter → fades → resample on this thread; dither, file,
 /// BS.1770 analysis and the 8× meter on a second one.
 fn final_pass(
     pre: &PreLimiter,
@@ -894,76 +924,48 @@ fn final_pass(
     tags: Option<&Tags>,
 ) -> Result<FinalPass> {
     let out_rate = plan.output.sample_rate;
-    // Second thread: write and measure what the first one renders.
-    let verify = Verify {
-        writer: AudioWriter::create_with_tags(out, encode_spec(plan), out_rate, 2, options, tags)?,
-        analyzer: Analyzer::new(out_rate, 2, AnalysisOptions::default())
-            .map_err(|e| Error::input(out, e.to_string()))?,
-        peak_8x: TruePeakMeter::new(2, 8),
-    };
-    let mut resampler = (out_rate != pre.sample_rate())
-        .then(|| Resampler::new(pre.sample_rate(), out_rate, 2))
-        .transpose()?;
     let mut dither = chain::dither(plan);
     if let Some(d) = &mut dither {
         d.prepare(&ProcessSpec::new(out_rate as f64, 2, 4 * BLOCK));
     }
-    let mut resampled = vec![Vec::new(), Vec::new()];
-    let mut owned = [Vec::new(), Vec::new()];
-    // Dither (when planned) and hand over.
-    let mut emit = |block: &[&[f32]], handoff: &mut Handoff| -> Result<()> {
-        let Some(d) = &mut dither else {
-            return handoff.send(block);
-        };
-        for (dst, src) in owned.iter_mut().zip(block) {
-            dst.clear();
-            dst.extend_from_slice(src);
-        }
-        // Dither works in blocks no longer than it was prepared for.
-        let n = owned[0].len();
-        let mut at = 0;
-        while at < n {
-            let end = (at + 4 * BLOCK).min(n);
-            let [l, r] = &mut owned;
-            d.process(&mut [&mut l[at..end], &mut r[at..end]]);
-            at = end;
-        }
-        handoff.send(&[&owned[0], &owned[1]])
+    // Second thread: dither, write and measure what the first one renders.
+    let verify = Verify {
+        dither,
+        writer: AudioWriter::create_with_tags(out, encode_spec(plan), out_rate, 2, options, tags)?,
+        analyzer: Analyzer::new(out_rate, 2, AnalysisOptions::default())
+            .map_err(|e| Error::input(out, e.to_string()))?,
+        peak_8x: TruePeakMeter::new(2, 8),
+        owned: [Vec::new(), Vec::new()],
     };
-    let ((max_gr, gain_reduction), verify) = pipelined(
-        verify,
-        |v, block| {
-            v.writer.write_block(block)?;
-            v.analyzer.push(block);
-            v.peak_8x.push(block);
-            Ok(())
-        },
-        |handoff| {
-            let limited =
-                limiter_pass(
-                    pre,
-                    plan,
-                    gain_db,
-                    ceiling,
-                    &mut |block| match &mut resampler {
-                        Some(rs) => {
-                            rs.process_block(block, &mut resampled)?;
-                            emit(&[&resampled[0], &resampled[1]], handoff)
-                        }
-                        None => emit(block, handoff),
-                    },
-                )?;
-            if let Some(rs) = &mut resampler {
-                rs.flush(&mut resampled)?;
-                emit(&[&resampled[0], &resampled[1]], handoff)?;
-            }
-            Ok(limited)
-        },
-    )?;
+    let mut resampler = (out_rate != pre.sample_rate())
+        .then(|| Resampler::new(pre.sample_rate(), out_rate, 2))
+        .transpose()?;
+    let mut resampled = vec![Vec::new(), Vec::new()];
+    let ((max_gr, gain_reduction), verify) = pipelined(verify, Verify::push, |handoff| {
+        let limited = limiter_pass(
+            pre,
+            plan,
+            gain_db,
+            ceiling,
+            &mut |block| match &mut resampler {
+                Some(rs) => {
+                    rs.process_block(block, &mut resampled)?;
+                    handoff.send(&[&resampled[0], &resampled[1]])
+                }
+                None => handoff.send(block),
+            },
+        )?;
+        if let Some(rs) = &mut resampler {
+            rs.flush(&mut resampled)?;
+            handoff.send(&[&resampled[0], &resampled[1]])?;
+        }
+        Ok(limited)
+    })?;
     let Verify {
         writer,
         analyzer,
         peak_8x,
+        ..
     } = verify;
     let after = analyzer
         .finish()
