@@ -18,11 +18,18 @@
 //! master's total latency is trimmed from the start of the output, so the mix
 //! lines up with the stems as they were recorded.
 //!
-//! **Headroom.** Pass 1 renders into temporary 32-bit float files beside the
-//! destinations while measuring the mix (BS.1770 loudness; 8× true peak,
-//! see [`super::peak`]). Pass 2
-//! copies them with one gain so the mix's true peak lands on
-//! `session.headroom_dbtp`. No limiter is involved unless the session inserts one.
+//! **Two cores.** The track stage (step 1) runs on the `rayon` pool; the
+//! mix stage (steps 2–4), the caching and the metering run on a second
+//! thread one block behind, fed through a bounded channel whose buffers are
+//! swapped, not copied, and recycled (memory stays flat).
+//!
+//! **Headroom.** The session is rendered once, into temporary raw `f32`
+//! caches beside the destinations ([`super::cache`]), while the mix is
+//! measured (BS.1770 integrated loudness; 8× true peak). The caches are then
+//! copied out, all side by side, with one gain so the mix's true peak lands
+//! on `session.headroom_dbtp`. No limiter is involved unless the session
+//! inserts one. The gain is the last step, after the master inserts, so
+//! scaling the cached render equals rendering again with the gain.
 //!
 //! **Stems** (`stems_dir`) are the master's stems above, taken post-bus-fader,
 //! each then run through its own copy of the master inserts and given the same
@@ -36,16 +43,16 @@
 //! it are cut.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
 
-use mixmaster_analysis::{AnalysisOptions, Analyzer};
+use mixmaster_analysis::IntegratedLoudness;
 use mixmaster_dsp::{Chain, ProcessSpec, Processor};
-use mixmaster_io::{
-    AudioReader, AudioWriter, EncodeSpec, FileFormat, SampleFormat, WriteOptions, check_output,
-};
+use mixmaster_io::{AudioWriter, EncodeSpec, FileFormat, SampleFormat, WriteOptions, check_output};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::automation::Fader;
+use super::cache::{CacheReader, FloatCache};
 use super::pdc::PathDelay;
 use super::session::{MASTER, Polarity, Session};
 use super::source::TrackSource;
@@ -168,9 +175,10 @@ struct TrackNode {
     inserts: Chain,
     fader: Fader,
     input: Vec<Vec<f32>>,
+    /// Post-pan, pre-fader (feeds pre-fader sends).
     panned: [Vec<f32>; 2],
+    /// Post-fader.
     out: [Vec<f32>; 2],
-    edges: Vec<Edge>,
     /// Frame at which the stem ended, once known.
     end: Option<u64>,
 }
@@ -196,6 +204,79 @@ impl TrackNode {
     }
 }
 
+/// The track stage: every track from its file to its fader, in parallel.
+struct Tracks {
+    nodes: Vec<TrackNode>,
+}
+
+impl Tracks {
+    /// Renders render-frames `start..start + n` of every track (in parallel on
+    /// the current `rayon` pool; each track is independent, so the thread
+    /// count cannot change a sample).
+    fn process(&mut self, start: u64, n: usize) -> Result<()> {
+        self.nodes
+            .par_iter_mut()
+            .map(|t| t.process(start, n))
+            .collect::<Result<Vec<()>>>()?;
+        Ok(())
+    }
+
+    /// Moves every track's last block into `packet`, taking the packet's
+    /// spent buffers in exchange (no copy: the vectors are swapped).
+    fn hand_over(&mut self, packet: &mut Packet) {
+        for (t, p) in self.nodes.iter_mut().zip(&mut packet.tracks) {
+            std::mem::swap(&mut t.panned, &mut p.panned);
+            std::mem::swap(&mut t.out, &mut p.out);
+        }
+    }
+
+    /// Expected content length in frames, when every stem states its length.
+    fn expected_frames(&self) -> Option<u64> {
+        self.nodes
+            .iter()
+            .map(|t| t.source.expected_frames())
+            .try_fold(0u64, |acc, f| f.map(|f| acc.max(f)))
+    }
+
+    /// The content length, once every track has ended.
+    fn content_end(&self) -> Option<u64> {
+        self.nodes
+            .iter()
+            .try_fold(0u64, |acc, t| t.end.map(|e| acc.max(e)))
+    }
+}
+
+/// One block of every track's output, on its way from the track stage to the
+/// mix stage (which runs on its own thread, one block behind).
+struct Packet {
+    /// Render frame of the block's first sample.
+    start: u64,
+    /// The content end, once every track had ended by the end of this block.
+    end: Option<u64>,
+    tracks: Vec<TrackOut>,
+}
+
+/// A track's block: post-pan (for pre-fader sends) and post-fader.
+struct TrackOut {
+    panned: [Vec<f32>; 2],
+    out: [Vec<f32>; 2],
+}
+
+impl Packet {
+    fn new(tracks: usize) -> Self {
+        Self {
+            start: 0,
+            end: None,
+            tracks: (0..tracks)
+                .map(|_| TrackOut {
+                    panned: stereo(),
+                    out: stereo(),
+                })
+                .collect(),
+        }
+    }
+}
+
 struct BusNode {
     inserts: Chain,
     fader: Fader,
@@ -205,20 +286,29 @@ struct BusNode {
     edge: Edge,
 }
 
-/// The session as a running graph.
-struct Graph {
-    rate: u32,
-    tracks: Vec<TrackNode>,
+/// The mix stage: sends and outputs into buses, buses, stems and master,
+/// always in the same order (so the sums are bit-identical whatever ran the
+/// tracks).
+struct Mixer {
+    /// Each track's paths (main output first, then its sends).
+    track_edges: Vec<Vec<Edge>>,
     buses: Vec<BusNode>,
     /// Bus indices, deepest (furthest from the master) first.
     bus_order: Vec<usize>,
     bus_in: Vec<[Vec<f32>; 2]>,
-    stem_names: Vec<String>,
     stem_buf: Vec<[Vec<f32>; 2]>,
     /// One copy of the master inserts per stem (only when stems are written).
     stem_chains: Vec<Chain>,
     master: Chain,
     master_buf: [Vec<f32>; 2],
+}
+
+/// The session as a running graph: the track stage and the mix stage.
+struct Graph {
+    rate: u32,
+    tracks: Tracks,
+    mixer: Mixer,
+    stem_names: Vec<String>,
     latency: usize,
     warnings: Vec<String>,
 }
@@ -258,7 +348,8 @@ impl Graph {
         let any_solo = s.tracks.iter().any(|t| t.solo);
         let mut direct = None;
         let mut warnings = Vec::new();
-        let mut tracks = Vec::new();
+        let mut nodes = Vec::new();
+        let mut track_edges = Vec::new();
         for t in &s.tracks {
             if t.mute || (any_solo && !t.solo) {
                 continue;
@@ -283,7 +374,8 @@ impl Graph {
                 let g = mixmaster_dsp::units::db_to_gain(send.level_db) as f32;
                 edges.push(Edge::new(Dest::Bus(j), g, send.pre_fader));
             }
-            tracks.push(TrackNode {
+            track_edges.push(edges);
+            nodes.push(TrackNode {
                 source,
                 invert: t.polarity == Polarity::Inverted,
                 inserts: chain(&t.inserts, tempo, &spec),
@@ -291,7 +383,6 @@ impl Graph {
                 input: vec![vec![0.0; BLOCK]; ch],
                 panned: stereo(),
                 out: stereo(),
-                edges,
                 end: None,
             });
         }
@@ -326,9 +417,8 @@ impl Graph {
         let mut bus_order: Vec<usize> = (0..s.buses.len()).collect();
         bus_order.sort_by_key(|&i| std::cmp::Reverse(depth(i)));
         let master = chain(&s.master.inserts, tempo, &spec2);
-        let mut g = Self {
-            rate,
-            tracks,
+        let mixer = Mixer {
+            track_edges,
             bus_in: (0..buses.len()).map(|_| stereo()).collect(),
             buses,
             bus_order,
@@ -340,9 +430,14 @@ impl Graph {
             } else {
                 Vec::new()
             },
-            stem_names,
             master,
             master_buf: stereo(),
+        };
+        let mut g = Self {
+            rate,
+            tracks: Tracks { nodes },
+            mixer,
+            stem_names,
             latency: 0,
             warnings,
         };
@@ -352,22 +447,23 @@ impl Graph {
 
     /// Sets every edge's delay so all paths meet aligned at each summing point.
     fn compensate(&mut self) {
-        let mut bus_in_lat = vec![0usize; self.buses.len()];
+        let m = &mut self.mixer;
+        let mut bus_in_lat = vec![0usize; m.buses.len()];
         let mut stem_lat = vec![0usize; self.stem_names.len()];
         let raise = |d: Dest, lat: usize, b: &mut [usize], s: &mut [usize]| match d {
             Dest::Bus(j) => b[j] = b[j].max(lat),
             Dest::Stem(j) => s[j] = s[j].max(lat),
         };
-        for t in &self.tracks {
-            for e in &t.edges {
+        for (t, edges) in self.tracks.nodes.iter().zip(&m.track_edges) {
+            for e in edges {
                 raise(e.dest, t.inserts.latency(), &mut bus_in_lat, &mut stem_lat);
             }
         }
-        let mut bus_out_lat = vec![0usize; self.buses.len()];
-        for &i in &self.bus_order {
-            bus_out_lat[i] = bus_in_lat[i] + self.buses[i].inserts.latency();
+        let mut bus_out_lat = vec![0usize; m.buses.len()];
+        for &i in &m.bus_order {
+            bus_out_lat[i] = bus_in_lat[i] + m.buses[i].inserts.latency();
             raise(
-                self.buses[i].edge.dest,
+                m.buses[i].edge.dest,
                 bus_out_lat[i],
                 &mut bus_in_lat,
                 &mut stem_lat,
@@ -379,41 +475,32 @@ impl Graph {
             Dest::Bus(j) => bus_in_lat[j],
             Dest::Stem(_) => master_in,
         };
-        for t in &mut self.tracks {
+        for (t, edges) in self.tracks.nodes.iter().zip(&mut m.track_edges) {
             let own = t.inserts.latency();
-            for e in &mut t.edges {
+            for e in edges {
                 e.delay = PathDelay::new(target(e.dest) - own);
             }
         }
-        for (i, b) in self.buses.iter_mut().enumerate() {
+        for (i, b) in m.buses.iter_mut().enumerate() {
             b.edge.delay = PathDelay::new(target(b.edge.dest) - bus_out_lat[i]);
         }
-        self.latency = master_in + self.master.latency();
+        self.latency = master_in + m.master.latency();
     }
+}
 
-    /// Expected content length in frames, when every stem states its length.
-    fn expected_frames(&self) -> Option<u64> {
-        self.tracks
-            .iter()
-            .map(|t| t.source.expected_frames())
-            .try_fold(0u64, |acc, f| f.map(|f| acc.max(f)))
-    }
-
-    /// Renders render-frames `start..start + n`: leaves the master output in
+impl Mixer {
+    /// Mixes one block of track outputs: leaves the master output in
     /// `master_buf` and, when stems are wanted, the stems through their copies
     /// of the master inserts in `stem_buf`.
-    fn process(&mut self, start: u64, n: usize) -> Result<()> {
-        self.tracks
-            .par_iter_mut()
-            .map(|t| t.process(start, n))
-            .collect::<Result<Vec<()>>>()?;
+    fn process(&mut self, packet: &Packet, n: usize) {
+        let start = packet.start;
         for buf in self.bus_in.iter_mut().chain(self.stem_buf.iter_mut()) {
             for ch in buf.iter_mut() {
                 ch[..n].fill(0.0);
             }
         }
-        for t in &mut self.tracks {
-            for e in &mut t.edges {
+        for (t, edges) in packet.tracks.iter().zip(&mut self.track_edges) {
+            for e in edges {
                 let src = if e.pre_fader { &t.panned } else { &t.out };
                 e.feed(src, &mut self.bus_in, &mut self.stem_buf, n);
             }
@@ -443,77 +530,134 @@ impl Graph {
             let mut slices: Vec<&mut [f32]> = buf.iter_mut().map(|c| &mut c[..n]).collect();
             c.process(&mut slices);
         }
+    }
+}
+
+/// What pass 1 keeps of the mix stage's output: the latency-trimmed mix and
+/// stems, unscaled, in float caches, and the mix's loudness and true peak.
+struct Pass1 {
+    /// The mix's destination (named in errors).
+    dest: PathBuf,
+    latency: u64,
+    /// Output frames cached so far.
+    written: u64,
+    mix: FloatCache,
+    stems: Vec<FloatCache>,
+    loudness: IntegratedLoudness,
+    peak: TruePeakMeter,
+}
+
+impl Pass1 {
+    /// Takes the mixer's block that started at render frame `start`, cutting
+    /// the compensated latency from the front and the tail after `end`.
+    fn take(&mut self, mixer: &Mixer, start: u64, end: Option<u64>) -> Result<()> {
+        let first = self.latency.saturating_sub(start).min(BLOCK as u64) as usize;
+        let limit = end.map_or(u64::MAX, |e| e.saturating_sub(self.written));
+        let count = ((BLOCK - first) as u64).min(limit) as usize;
+        if count == 0 {
+            return Ok(());
+        }
+        let r = first..first + count;
+        let block = [
+            &mixer.master_buf[0][r.clone()],
+            &mixer.master_buf[1][r.clone()],
+        ];
+        self.mix.push(block[0], block[1])?;
+        self.loudness
+            .push(&block)
+            .map_err(|e| Error::input(&self.dest, e.to_string()))?;
+        self.peak.push(&block);
+        for (c, s) in self.stems.iter_mut().zip(&mixer.stem_buf) {
+            c.push(&s[0][r.clone()], &s[1][r.clone()])?;
+        }
+        self.written += count as u64;
         Ok(())
     }
-
-    /// The content length, once every track has ended.
-    fn content_end(&self) -> Option<u64> {
-        self.tracks
-            .iter()
-            .try_fold(0u64, |acc, t| t.end.map(|e| acc.max(e)))
-    }
 }
 
-/// Temporary pass-1 files, removed when dropped.
-struct Temps(Vec<PathBuf>);
+/// Blocks in flight between the track stage and the mix stage. Each holds
+/// every track's two stereo buffers (32 tracks: 2 MiB), so a few are enough
+/// to absorb the stages' jitter without growing the memory.
+const DEPTH: usize = 3;
 
-impl Drop for Temps {
-    fn drop(&mut self) {
-        for p in &self.0 {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-fn temp_beside(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map_or_else(|| "mix".into(), |n| n.to_string_lossy().into_owned());
-    dest.with_file_name(format!(".{name}.pass1-{}.wav", std::process::id()))
-}
-
-fn float_writer(path: &Path, rate: u32) -> Result<AudioWriter> {
-    let spec = EncodeSpec {
-        format: FileFormat::Wav,
-        sample_format: SampleFormat::Float32,
-    };
-    let opts = WriteOptions {
-        force: true,
-        inputs: Vec::new(),
-    };
-    Ok(AudioWriter::create(path, spec, rate, 2, &opts)?)
-}
-
-/// Pass 2: copies `temp` to `dest` scaled by `gain`.
-fn copy_scaled(
-    temp: &Path,
-    dest: &Path,
-    spec: EncodeSpec,
-    opts: &WriteOptions,
-    gain: f64,
+/// Pass 1: the track stage on the `rayon` pool (this thread waits on it),
+/// the mix stage and the caching and metering on a second thread, one block
+/// behind, so both cores stay busy; returns the mix stage's cached outputs.
+fn pass1(
+    graph: &mut Graph,
+    mut out: Pass1,
+    pool: &rayon::ThreadPool,
     progress: &mut dyn Progress,
-) -> Result<()> {
-    let mut reader = AudioReader::open(temp)?;
-    let rate = reader.info().sample_rate;
-    let mut writer = AudioWriter::create(dest, spec, rate, 2, opts)?;
-    let mut buf = (0..2)
-        .map(|_| Vec::with_capacity(BLOCK))
-        .collect::<Vec<_>>();
-    loop {
-        let n = reader.read_block(&mut buf, BLOCK)?;
-        if n == 0 {
-            break;
-        }
-        for ch in &mut buf {
-            for x in ch.iter_mut() {
-                *x = (f64::from(*x) * gain) as f32;
+) -> Result<Pass1> {
+    let tracks = &mut graph.tracks;
+    let mixer = &mut graph.mixer;
+    let lat = graph.latency as u64;
+    let count = tracks.nodes.len();
+    std::thread::scope(|scope| {
+        let (full_tx, full_rx) = sync_channel::<Packet>(DEPTH);
+        let (empty_tx, empty_rx) = sync_channel::<Packet>(DEPTH + 2);
+        let worker = scope.spawn(move || -> Result<Pass1> {
+            for packet in full_rx {
+                mixer.process(&packet, BLOCK);
+                out.take(mixer, packet.start, packet.end)?;
+                // The producer may be finished and gone: then nothing recycles.
+                let _ = empty_tx.try_send(packet);
             }
+            Ok(out)
+        });
+        let produced = (|| -> Result<()> {
+            let mut pos = 0u64;
+            loop {
+                if let Some(e) = tracks.content_end()
+                    && pos >= e + lat
+                {
+                    return Ok(());
+                }
+                pool.install(|| tracks.process(pos, BLOCK))?;
+                let mut packet = empty_rx.try_recv().unwrap_or_else(|_| Packet::new(count));
+                tracks.hand_over(&mut packet);
+                packet.start = pos;
+                packet.end = tracks.content_end();
+                full_tx.send(packet).map_err(|_| Error::ConsumerStopped)?;
+                pos += BLOCK as u64;
+                progress.advance(BLOCK as u64);
+            }
+        })();
+        drop(full_tx);
+        let out = worker.join().expect("mix stage thread panicked")?;
+        produced.map(|()| out)
+    })
+}
+
+/// Frames each output copies per turn in pass 2 (between progress updates).
+const COPY_FRAMES: usize = 16 * BLOCK;
+
+/// Pass 2 for one output: its cache, scaled, into its destination.
+struct CopyJob {
+    reader: CacheReader,
+    writer: AudioWriter,
+    buf: [Vec<f32>; 2],
+}
+
+impl CopyJob {
+    /// Copies up to [`COPY_FRAMES`] frames scaled by `gain`; returns how many.
+    fn step(&mut self, gain: f64) -> Result<usize> {
+        let mut done = 0;
+        while done < COPY_FRAMES {
+            let n = self.reader.read(&mut self.buf, BLOCK)?;
+            if n == 0 {
+                break;
+            }
+            for ch in &mut self.buf {
+                for x in ch.iter_mut() {
+                    *x = (f64::from(*x) * gain) as f32;
+                }
+            }
+            self.writer.write_block(&[&self.buf[0], &self.buf[1]])?;
+            done += n;
         }
-        writer.write_block(&[&buf[0][..n], &buf[1][..n]])?;
-        progress.advance(n as u64);
+        Ok(done)
     }
-    writer.finish()?;
-    Ok(())
 }
 
 /// Loads the session at `session_path` and renders it.
@@ -574,84 +718,86 @@ pub fn render(
         check_output(p, &write_opts)?;
     }
 
-    // Pass 1: render to float temps, measuring the mix.
+    // Pass 1: render once into float caches, measuring the mix.
     let rate = graph.rate;
-    let mut temps = Temps(Vec::new());
-    let mix_temp = temp_beside(&opts.output);
-    temps.0.push(mix_temp.clone());
-    let mut mix_w = float_writer(&mix_temp, rate)?;
-    let mut stem_w = Vec::new();
+    let mut stems = Vec::new();
     for p in &stem_paths {
-        let t = temp_beside(p);
-        temps.0.push(t.clone());
-        stem_w.push(float_writer(&t, rate)?);
+        stems.push(FloatCache::beside(p)?);
     }
-    let mut meter = Analyzer::new(rate, 2, AnalysisOptions::default())
-        .map_err(|e| Error::input(&opts.output, e.to_string()))?;
-    let mut peak_meter = TruePeakMeter::new(2, 8);
+    let meter_error = |e: mixmaster_analysis::Error| Error::input(&opts.output, e.to_string());
+    let out = Pass1 {
+        dest: opts.output.clone(),
+        latency: graph.latency as u64,
+        written: 0,
+        mix: FloatCache::beside(&opts.output)?,
+        stems,
+        loudness: IntegratedLoudness::new(rate, 2).map_err(meter_error)?,
+        peak: TruePeakMeter::new(2, 8),
+    };
     let lat = graph.latency as u64;
-    progress.start("mixing", graph.expected_frames().map(|f| f + lat));
-    let mut pos = 0u64;
-    let mut written = 0u64;
-    loop {
-        let end = graph.content_end();
-        if let Some(e) = end
-            && pos >= e + lat
-        {
-            break;
-        }
-        pool.install(|| graph.process(pos, BLOCK))?;
-        // Output frames of this block: render frames minus the latency, up to the end.
-        let first = lat.saturating_sub(pos).min(BLOCK as u64) as usize;
-        let limit = graph
-            .content_end()
-            .map_or(u64::MAX, |e| e.saturating_sub(written));
-        let count = ((BLOCK - first) as u64).min(limit) as usize;
-        if count > 0 {
-            let r = first..first + count;
-            let block = [
-                &graph.master_buf[0][r.clone()],
-                &graph.master_buf[1][r.clone()],
-            ];
-            mix_w.write_block(&block)?;
-            meter.push(&block);
-            peak_meter.push(&block);
-            for (w, s) in stem_w.iter_mut().zip(&graph.stem_buf) {
-                w.write_block(&[&s[0][r.clone()], &s[1][r.clone()]])?;
-            }
-            written += count as u64;
-        }
-        pos += BLOCK as u64;
-        progress.advance(BLOCK as u64);
-    }
+    progress.start("mixing", graph.tracks.expected_frames().map(|f| f + lat));
+    let Pass1 {
+        mut mix,
+        mut stems,
+        loudness,
+        peak,
+        written,
+        ..
+    } = pass1(&mut graph, out, &pool, progress)?;
     progress.finish();
-    mix_w.finish()?;
-    for w in stem_w {
-        w.finish()?;
+    mix.close()?;
+    for c in &mut stems {
+        c.close()?;
     }
-    let analysis = meter
-        .finish()
-        .map_err(|e| Error::input(&opts.output, e.to_string()))?;
-    let peak = Some(to_dbtp(peak_meter.finish().into_iter().fold(0.0, f64::max)))
-        .filter(|p| p.is_finite());
+    let loudness = loudness.lufs().map_err(meter_error)?;
+    let peak =
+        Some(to_dbtp(peak.finish().into_iter().fold(0.0, f64::max))).filter(|p| p.is_finite());
     let gain_db = peak.map_or(0.0, |p| session.session.headroom_dbtp - p);
     let gain = mixmaster_dsp::units::db_to_gain(gain_db);
 
-    // Pass 2: one clean gain while copying to the destinations.
+    // Pass 2: one clean gain while copying every cache to its destination,
+    // the outputs side by side on the pool.
     progress.start("writing", Some(written * (1 + stem_paths.len() as u64)));
-    copy_scaled(&mix_temp, &opts.output, spec, &write_opts, gain, progress)?;
-    for (i, p) in stem_paths.iter().enumerate() {
-        copy_scaled(&temps.0[i + 1], p, spec, &write_opts, gain, progress)?;
+    let mut jobs = Vec::new();
+    for (cache, dest) in std::iter::once(&mix)
+        .chain(&stems)
+        .zip(std::iter::once(&opts.output).chain(&stem_paths))
+    {
+        jobs.push(CopyJob {
+            reader: cache.reader()?,
+            writer: AudioWriter::create(dest, spec, rate, 2, &write_opts)?,
+            buf: [Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK)],
+        });
     }
+    loop {
+        let done: usize = pool
+            .install(|| {
+                jobs.par_iter_mut()
+                    .map(|j| j.step(gain))
+                    .collect::<Result<Vec<usize>>>()
+            })?
+            .into_iter()
+            .sum();
+        if done == 0 {
+            break;
+        }
+        progress.advance(done as u64);
+    }
+    // Finishing fsyncs each file: side by side too.
+    pool.install(|| {
+        jobs.into_par_iter()
+            .map(|j| j.writer.finish().map_err(Error::from))
+            .collect::<Result<Vec<()>>>()
+    })?;
     progress.finish();
-    drop(temps);
+    drop((mix, stems));
 
     Ok(RenderReport {
         frames: written,
         sample_rate: rate,
         latency_frames: graph.latency,
         headroom_gain_db: gain_db,
-        integrated_lufs: analysis.integrated_lufs.map(|l| l + gain_db),
+        integrated_lufs: loudness.map(|l| l + gain_db),
         true_peak_dbtp: peak.map(|p| p + gain_db),
         stems: stem_paths,
         warnings: graph.warnings,
