@@ -342,6 +342,26 @@ fn per_stem_loudness_is_invariant_to_input_gain() {
     }
 }
 
+/// Each stem's target loudness relative to the lead (LU), from the report's
+/// roles and lead, by the rule the automix states (`levels::targets`).
+fn balance_targets(report: &AutomixReport) -> Vec<Option<f64>> {
+    let stems: Vec<(Role, bool)> = report.stems.iter().map(|s| (s.role, !s.muted)).collect();
+    let lead = report.stems.iter().position(|s| s.is_lead);
+    mixmaster::automix::levels::targets(&stems, lead)
+        .into_iter()
+        .map(|t| t.map(|t| t.0))
+        .collect()
+}
+
+/// Summed loudness of `levels` (LUFS or LU), as if all played at once.
+fn power_sum(levels: impl IntoIterator<Item = f64>) -> f64 {
+    10.0 * levels
+        .into_iter()
+        .map(|l| 10f64.powf(l / 10.0))
+        .sum::<f64>()
+        .log10()
+}
+
 /// Whatever balance the stems arrive with (each off by a seeded ±10 dB), the
 /// automix lands every stem at its role's loudness relative to the lead: the
 /// RMS error of the rendered balance against the role targets stays under 1.5 dB
@@ -355,16 +375,9 @@ fn recovers_the_balance_from_perturbed_stems() {
     let s = stems(dir.path(), &sig, &gains);
     let report = run(dir.path(), &s, false);
     let got = contributions(dir.path());
-    let target: Vec<f64> = report
-        .stems
-        .iter()
-        .map(|s| {
-            if s.is_lead {
-                0.0
-            } else {
-                mixmaster::automix::levels::role_offset(s.role).0
-            }
-        })
+    let target: Vec<f64> = balance_targets(&report)
+        .into_iter()
+        .map(|t| t.expect("every stem sounds"))
         .collect();
     let rel = |v: &[f64]| {
         let m = v.iter().sum::<f64>() / v.len() as f64;
@@ -377,6 +390,20 @@ fn recovers_the_balance_from_perturbed_stems() {
         rms < 1.5,
         "RMS balance error {rms:.2} dB: got {a:?}, wanted {b:?}"
     );
+    // The lead over the whole accompaniment, in the rendered mix: the
+    // lead-to-accompaniment ratio the rule targets (1 LU), within what EQ and
+    // compression move loudness by.
+    let lead = report.stems.iter().position(|s| s.is_lead).unwrap();
+    let lar = got[lead]
+        - power_sum(
+            got.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != lead)
+                .map(|(_, l)| *l),
+        );
+    let want = mixmaster::automix::levels::LEAD_OVER_ACCOMPANIMENT_LU;
+    eprintln!("lead over the accompaniment: {lar:.2} LU (target {want})");
+    assert!((lar - want).abs() < 1.5, "{lar:.2} LU, want {want}");
 }
 
 /// The lead's masking by the rest of the mix goes down, and the guitar (the
@@ -384,15 +411,19 @@ fn recovers_the_balance_from_perturbed_stems() {
 #[test]
 fn masking_of_the_lead_is_reduced() {
     let dir = tempfile::tempdir().unwrap();
-    // A guitar whose chord sits on the vowels' formants arrives 12 dB hot: in
-    // the plain sum it buries the vocal; even 6 LU under the lead its
-    // concentrated energy still covers the formants: an EQ job.
-    let mut sig = signals();
-    sig[4] = guitar();
-    let s = stems(dir.path(), &sig, &[0.0, 0.0, 0.0, 0.0, 12.0, 0.0]);
-    std::fs::rename(s.join("pad.wav"), s.join("guitar.wav")).unwrap();
+    // A trio — bass, guitar, vocal — whose guitar chord sits on the vowels'
+    // formants and arrives 12 dB hot: in the plain sum it buries the vocal;
+    // even at its target (the main accompaniment, 3.5 LU under the lead when
+    // bass and guitar together sit 1 LU under it) its concentrated energy
+    // still covers the formants: an EQ job.
+    let s = dir.path().join("stems");
+    std::fs::create_dir_all(&s).unwrap();
+    write(&s, "bass.wav", &bass(), 0.0);
+    write(&s, "guitar.wav", &guitar(), 12.0);
+    write(&s, "lead_vox.wav", &vocal(), 0.0);
     let report = run(dir.path(), &s, false);
     let lead = report.lead_masking().expect("lead masking reported");
+    eprintln!("lead masking before → after: {lead:?}");
 
     assert!(
         lead.before.masked_pct > 20.0 && lead.before.excess_db > 2.0,
@@ -501,8 +532,9 @@ fn melody(transpose: f64, tilt: f64, play_s: f64) -> Vec<f64> {
 }
 
 /// No vocal: the part that plays a continuous legato melody leads whatever it
-/// is called — "fx_echoes", an effects name — and sits at the lead's level, 6 LU
-/// over the pad (the role offsets) within 1.5 LU in the rendered mix; the
+/// is called — "fx_echoes", an effects name — and sits over the pad by what
+/// the balance targets say (the pad's role offset, with the accompaniment as a
+/// whole 1 LU under the lead) within 1.5 LU in the rendered mix; the
 /// General MIDI choir pad is a pad; a dark, unnamed legato melody that plays
 /// two thirds of the song ("pipe_ocarina") is a line (role `Other`), not the
 /// pad its darkness alone would suggest.
@@ -560,7 +592,8 @@ fn the_melody_leads_whatever_its_name() {
         report.stems[ocarina].role_why
     );
     let got = contributions(dir.path());
-    let want = -mixmaster::automix::levels::role_offset(Role::Pad).0;
+    let target = balance_targets(&report);
+    let want = target[fx].unwrap() - target[pad].unwrap();
     let d = got[fx] - got[pad];
     eprintln!("fx_echoes over the choir pad: {d:.2} LU (target {want})");
     assert!((d - want).abs() < 1.5, "{d:.2} LU, want {want}");

@@ -6,7 +6,7 @@
 use super::dynamics;
 use super::eq;
 use super::features::{BANDS, StemFeatures};
-use super::levels::{LeadInput, STAGING_LUFS, pick_lead, priority, role_offset};
+use super::levels::{LeadInput, STAGING_LUFS, pick_lead, priority, targets};
 use super::masking::{Source, band_excess, masking};
 use super::pan::{PanInput, balance_makeup_db, decide as decide_pans};
 use super::report::{ALL_OTHERS, Decision, MaskingPair, StemReport};
@@ -61,6 +61,12 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
     );
     let lead = picked.as_ref().map(|p| p.0);
     let lead_why = picked.map(|p| p.1).unwrap_or_default();
+    let target = targets(
+        &(0..n)
+            .map(|i| (tracks[i].role, sounding[i]))
+            .collect::<Vec<_>>(),
+        lead,
+    );
     let mut warnings = Vec::new();
     let mut reports: Vec<StemReport> = Vec::with_capacity(n);
     // 1. Gain staging and levels.
@@ -94,7 +100,7 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
             continue;
         };
         let trim = round1(STAGING_LUFS - active);
-        let offset = if is_lead { 0.0 } else { role_offset(t.role).0 };
+        let offset = target[i].as_ref().map_or(0.0, |t| t.0);
         t.inserts.push(Insert::Gain(GainSpec {
             gain_db: trim,
             why: format!(
@@ -134,8 +140,7 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
         let (offset, reason) = if r.is_lead {
             (0.0, format!("the lead sits on top — {lead_why}"))
         } else {
-            let (o, why) = role_offset(t.role);
-            (o, why.to_string())
+            target[i].clone().unwrap_or_default()
         };
         let (pan, pan_why) = pans[i].clone();
         let makeup = round1(balance_makeup_db(pan_in[i].stereo, pan));
@@ -145,7 +150,7 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
         r.gain_db = gain;
         r.pan = pan;
         let fader_why = format!(
-            "fader {gain:+.1} dB: {:?} target {offset:+.0} LU relative to the lead ({reason}){}",
+            "fader {gain:+.1} dB: {:?} target {offset:+.1} LU relative to the lead ({reason}){}",
             t.role,
             if makeup != 0.0 {
                 format!("; {makeup:+.1} dB gives back what the stereo balance control takes")
