@@ -1,5 +1,20 @@
 //! The streaming analyzer: sanitises each block, cuts it at 100 ms hop boundaries and
 //! hands the pieces to every meter.
+//!
+//! The meters form three groups of about equal cost: the BS.1770 programme
+//! loudness (on the caller's thread), the 4× true peak with the mono
+//! fold-down's loudness, and the rest (spectrum, levels, stereo, clipping,
+//! silence, envelope). The last two run on threads of their own that live as
+//! long as the analyzer and receive each sanitised block, shared, through a
+//! bounded queue: the caller never waits for them except when the queue is
+//! full and at [`Analyzer::finish`]. (Spawning threads per block cost more
+//! than the meters themselves on short blocks.) Every group sees the same
+//! samples in the same order and tracks the hops itself, so the results do
+//! not depend on the threads or on how the audio is split into blocks.
+
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use crate::Error;
 use crate::clipping::ClipDetector;
@@ -21,26 +36,22 @@ pub struct Analyzer {
     channels: usize,
     /// Frames in one 100 ms hop, rounded as `ebur128` rounds them.
     hop_frames: usize,
-    /// Frames still needed to complete the current hop.
-    to_next_hop: usize,
     frames: u64,
-    /// Finite copies of the current block (NaN/Inf replaced by 0).
-    clean: Vec<Vec<f32>>,
+    /// Sanitised copies of recent blocks (NaN/Inf replaced by 0), shared with
+    /// the meter threads; one no thread holds any more is reused.
+    blocks: Vec<Arc<Block>>,
     non_finite: u64,
     first_non_finite: Option<u64>,
-    loudness: LoudnessMeter,
-    peaks: PeakMeter,
-    /// Stereo only: the mono fold-down's loudness, for the mono-compatibility drop.
-    fold_down: Option<FoldDownMeter>,
-    levels: Levels,
-    clipping: ClipDetector,
-    silence: SilenceDetector,
-    envelope: EnvelopeMeter,
-    stereo: Option<StereoMeter>,
-    spectrum: SpectrumMeter,
+    /// The programme's BS.1770 loudness, measured on the caller's thread.
+    loudness: HopFed<LoudnessMeter>,
+    peaks: MeterThread<PeakMeters>,
+    others: MeterThread<HopFed<OtherMeters>>,
     /// The first bad block's error, reported by [`Analyzer::finish`].
     error: Option<Error>,
 }
+
+/// One sanitised block, planar.
+type Block = Vec<Vec<f32>>;
 
 impl Analyzer {
     /// An analyzer for `channels` planar channels at `sample_rate` Hz.
@@ -55,28 +66,33 @@ impl Analyzer {
             return Err(Error::SampleRate(sample_rate));
         }
         let hop_frames = (sample_rate as usize + 5) / 10;
-        Ok(Self {
-            sample_rate,
-            channels,
-            hop_frames,
-            to_next_hop: hop_frames,
-            frames: 0,
-            clean: vec![Vec::new(); channels],
-            non_finite: 0,
-            first_non_finite: None,
-            loudness: LoudnessMeter::new(sample_rate, channels)?,
+        let peaks = PeakMeters {
             peaks: PeakMeter::new(sample_rate, channels)?,
             fold_down: if channels == 2 {
                 Some(FoldDownMeter::new(sample_rate)?)
             } else {
                 None
             },
+        };
+        let others = OtherMeters {
             levels: Levels::new(channels),
             clipping: ClipDetector::new(channels),
             silence: SilenceDetector::new(opts.silence_threshold_dbfs),
             envelope: EnvelopeMeter::new(),
             stereo: (channels >= 2).then(|| StereoMeter::new(opts.correlation_gate_dbfs)),
             spectrum: SpectrumMeter::new(sample_rate, channels),
+        };
+        Ok(Self {
+            sample_rate,
+            channels,
+            hop_frames,
+            frames: 0,
+            blocks: Vec::new(),
+            non_finite: 0,
+            first_non_finite: None,
+            loudness: HopFed::new(LoudnessMeter::new(sample_rate, channels)?, hop_frames),
+            peaks: MeterThread::spawn(peaks)?,
+            others: MeterThread::spawn(HopFed::new(others, hop_frames))?,
             error: None,
         })
     }
@@ -104,50 +120,27 @@ impl Analyzer {
         if shortest != longest {
             return Err(Error::RaggedBlock { shortest, longest });
         }
-        self.sanitise(block);
-        let clean = std::mem::take(&mut self.clean);
+        let clean = self.sanitise(block);
+        self.peaks.send(&clean);
+        self.others.send(&clean);
         let slices: Vec<&[f32]> = clean.iter().map(|c| c.as_slice()).collect();
-        let (hop_frames, to_next_hop) = (self.hop_frames, self.to_next_hop);
-        let mut loudness = LoudnessMeters {
-            loudness: &mut self.loudness,
-            fold_down: self.fold_down.as_mut(),
-        };
-        let mut rest = OtherMeters {
-            levels: &mut self.levels,
-            clipping: &mut self.clipping,
-            silence: &mut self.silence,
-            envelope: &mut self.envelope,
-            stereo: self.stereo.as_mut(),
-            spectrum: &mut self.spectrum,
-        };
-        let peaks = &mut self.peaks;
-        self.to_next_hop = if longest >= PARALLEL_MIN_FRAMES {
-            // Three parts of about equal cost on separate threads: the BS.1770
-            // loudness meters (K-filter, gating), the 4x true peak, and the
-            // rest (spectrum, levels, stereo). All see the same samples cut at
-            // the same hops, so results do not depend on whether the split
-            // happened.
-            std::thread::scope(|scope| {
-                let worker = scope.spawn(|| rest.feed(&slices, hop_frames, to_next_hop));
-                let peak_worker = scope.spawn(|| peaks.add(&slices));
-                let hop = loudness.feed(&slices, hop_frames, to_next_hop);
-                let rest_hop = worker.join().expect("meter thread panicked");
-                let peaked = peak_worker.join().expect("meter thread panicked");
-                hop.and_then(|h| rest_hop.and(peaked).map(|_| h))
-            })?
-        } else {
-            rest.feed(&slices, hop_frames, to_next_hop)?;
-            peaks.add(&slices)?;
-            loudness.feed(&slices, hop_frames, to_next_hop)?
-        };
-        self.clean = clean;
+        self.loudness.feed(&slices)?;
         self.frames += longest as u64;
         Ok(())
     }
 
-    /// Copies the block into `clean`, counting and zeroing NaN and ±∞.
-    fn sanitise(&mut self, block: &[&[f32]]) {
-        for (dst, src) in self.clean.iter_mut().zip(block) {
+    /// A finite copy of `block` in a free buffer, counting and zeroing NaN and ±∞.
+    fn sanitise(&mut self, block: &[&[f32]]) -> Arc<Block> {
+        let free = self
+            .blocks
+            .iter_mut()
+            .position(|b| Arc::get_mut(b).is_some());
+        let mut shared = match free {
+            Some(i) => self.blocks.swap_remove(i),
+            None => Arc::new(vec![Vec::new(); self.channels]),
+        };
+        let clean = Arc::get_mut(&mut shared).expect("a free buffer is not shared");
+        for (dst, src) in clean.iter_mut().zip(block) {
             dst.clear();
             dst.extend(src.iter().enumerate().map(|(i, &x)| {
                 if x.is_finite() {
@@ -160,13 +153,21 @@ impl Analyzer {
                 }
             }));
         }
+        self.blocks.push(Arc::clone(&shared));
+        shared
     }
 
     /// Completes every measurement.
     pub fn finish(mut self) -> Result<Analysis, Error> {
+        let peaks = self.peaks.finish();
+        let others = self.others.finish();
         if let Some(e) = self.error {
             return Err(e);
         }
+        let PeakMeters { peaks, fold_down } = peaks?;
+        let HopFed {
+            meter: mut others, ..
+        } = others?;
         let rate = f64::from(self.sample_rate);
         let duration_s = self.frames as f64 / rate;
         if self.frames < 4 * self.hop_frames as u64 {
@@ -174,9 +175,9 @@ impl Analyzer {
                 seconds: duration_s,
             });
         }
-        self.clipping.finish();
-        let loud = self.loudness.finish(&self.peaks, self.channels)?;
-        let mono_loudness_drop_lu = match (&self.fold_down, loud.integrated_lufs) {
+        others.clipping.finish();
+        let loud = self.loudness.meter.finish(&peaks, self.channels)?;
+        let mono_loudness_drop_lu = match (&fold_down, loud.integrated_lufs) {
             (Some(fold), Some(stereo)) => fold.integrated_lufs()?.map(|mono| stereo - mono),
             (None, Some(_)) if self.channels == 1 => Some(0.0),
             _ => None,
@@ -202,11 +203,11 @@ impl Analyzer {
                 .iter()
                 .fold(0.0, |a, &b| b.max(a)),
         );
-        let rms_dbfs = finite(self.levels.rms_dbfs());
-        let mut stereo = self.stereo.map(StereoMeter::finish);
-        let (leading, trailing) = self.silence.silent_frames();
+        let rms_dbfs = finite(others.levels.rms_dbfs());
+        let mut stereo = others.stereo.map(StereoMeter::finish);
+        let (leading, trailing) = others.silence.silent_frames();
         let hop_s = self.hop_frames as f64 / rate;
-        let spectra = self.spectrum.finish();
+        let spectra = others.spectrum.finish();
         Ok(Analysis {
             sample_rate: self.sample_rate,
             channels: self.channels,
@@ -222,7 +223,7 @@ impl Analyzer {
             rms_dbfs,
             crest_factor_db: sample_peak_dbfs.zip(rms_dbfs).map(|(p, r)| p - r),
             plr_db: true_peak_dbtp.zip(loud.integrated_lufs).map(|(p, i)| p - i),
-            dc_offset: self.levels.dc_offset(),
+            dc_offset: others.levels.dc_offset(),
             correlation: stereo.as_ref().and_then(|s| s.correlation),
             worst_correlation: stereo.as_ref().and_then(|s| s.worst_correlation),
             worst_correlation_at_s: stereo
@@ -231,8 +232,8 @@ impl Analyzer {
                 .map(|h| h as f64 * hop_s),
             side_to_mid_db: stereo.as_ref().and_then(|s| s.side_to_mid_db),
             mono_loudness_drop_lu,
-            clipped_runs: self.clipping.clipped_runs,
-            clipped_samples: self.clipping.clipped_samples,
+            clipped_runs: others.clipping.clipped_runs,
+            clipped_samples: others.clipping.clipped_samples,
             leading_silence_s: leading as f64 / rate,
             trailing_silence_s: trailing as f64 / rate,
             non_finite_samples: self.non_finite,
@@ -241,7 +242,7 @@ impl Analyzer {
             fine_spectrum_dbfs: spectra.fine,
             short_term_interval_s: hop_s,
             short_term_lufs: loud.short_term_lufs,
-            peak_envelope: self.envelope.finish(),
+            peak_envelope: others.envelope.finish(),
             correlation_series: stereo
                 .as_mut()
                 .map(|s| std::mem::take(&mut s.series))
@@ -250,9 +251,82 @@ impl Analyzer {
     }
 }
 
-/// Blocks at least this long are measured on two threads; shorter ones are not
-/// worth a thread.
-const PARALLEL_MIN_FRAMES: usize = 4096;
+/// Blocks queued for each meter thread: enough to ride over a slow block,
+/// few enough that memory stays flat.
+const QUEUE_BLOCKS: usize = 4;
+
+/// A group of meters fed whole blocks, in order.
+trait BlockMeter {
+    fn feed(&mut self, block: &[&[f32]]) -> Result<(), Error>;
+}
+
+/// A meter group on a thread of its own (see the module docs).
+struct MeterThread<M> {
+    /// `None` once [`finish`](Self::finish) has closed the queue.
+    blocks: Option<SyncSender<Arc<Block>>>,
+    thread: Option<JoinHandle<Result<M, Error>>>,
+}
+
+impl<M: BlockMeter + Send + 'static> MeterThread<M> {
+    fn spawn(meter: M) -> Result<Self, Error> {
+        let (blocks, queue) = sync_channel::<Arc<Block>>(QUEUE_BLOCKS);
+        let thread = std::thread::Builder::new()
+            .name("mixmaster-meter".into())
+            .spawn(move || {
+                let mut meter = meter;
+                for block in queue {
+                    let slices: Vec<&[f32]> = block.iter().map(|c| c.as_slice()).collect();
+                    meter.feed(&slices)?;
+                }
+                Ok(meter)
+            })
+            .map_err(|e| Error::Thread(e.to_string()))?;
+        Ok(Self {
+            blocks: Some(blocks),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues `block`; waits while the queue is full. A thread that stopped
+    /// on an error keeps it for [`finish`](Self::finish).
+    fn send(&self, block: &Arc<Block>) {
+        if let Some(blocks) = &self.blocks {
+            let _ = blocks.send(Arc::clone(block));
+        }
+    }
+
+    /// Waits for every queued block to be measured and returns the meters.
+    fn finish(&mut self) -> Result<M, Error> {
+        self.blocks = None;
+        let thread = self.thread.take().ok_or(Error::ThreadLost)?;
+        thread.join().map_err(|_| Error::ThreadLost)?
+    }
+}
+
+/// A meter fed whole blocks that cuts them at hop boundaries itself.
+struct HopFed<M> {
+    meter: M,
+    hop_frames: usize,
+    /// Frames still needed to complete the current hop.
+    to_next_hop: usize,
+}
+
+impl<M> HopFed<M> {
+    fn new(meter: M, hop_frames: usize) -> Self {
+        Self {
+            meter,
+            hop_frames,
+            to_next_hop: hop_frames,
+        }
+    }
+}
+
+impl<M: HopMeter> BlockMeter for HopFed<M> {
+    fn feed(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        self.to_next_hop = feed_hops(&mut self.meter, block, self.hop_frames, self.to_next_hop)?;
+        Ok(())
+    }
+}
 
 /// A meter that is fed pieces lying within one 100 ms hop, and told when a hop ends.
 trait HopMeter {
@@ -269,59 +343,41 @@ impl HopMeter for LoudnessMeter {
     }
 }
 
-/// Every per-sample meter other than loudness and peaks.
-struct OtherMeters<'a> {
-    levels: &'a mut Levels,
-    clipping: &'a mut ClipDetector,
-    silence: &'a mut SilenceDetector,
-    envelope: &'a mut EnvelopeMeter,
-    stereo: Option<&'a mut StereoMeter>,
-    spectrum: &'a mut SpectrumMeter,
+/// The 4× true and sample peaks, and for stereo the mono fold-down's
+/// loudness (a second K-filter and gate).
+struct PeakMeters {
+    peaks: PeakMeter,
+    fold_down: Option<FoldDownMeter>,
 }
 
-impl OtherMeters<'_> {
-    /// Feeds a whole block: the hop-aligned meters piece by piece, the others at once.
-    fn feed(
-        &mut self,
-        block: &[&[f32]],
-        hop_frames: usize,
-        to_next_hop: usize,
-    ) -> Result<(), Error> {
-        feed_hops(self, block, hop_frames, to_next_hop)?;
-        self.spectrum.add(block);
+impl BlockMeter for PeakMeters {
+    fn feed(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        self.peaks.add(block)?;
+        if let Some(fold) = &mut self.fold_down {
+            fold.add(block[0], block[1])?;
+        }
         Ok(())
     }
 }
 
-/// The BS.1770 loudness meters: the programme's and, for stereo, its mono
-/// fold-down's (both K-filter and gate; about as much work as the others).
-struct LoudnessMeters<'a> {
-    loudness: &'a mut LoudnessMeter,
-    fold_down: Option<&'a mut FoldDownMeter>,
+/// Every per-sample meter other than loudness and peaks; the spectrum takes
+/// whole blocks, the rest hop-aligned pieces.
+struct OtherMeters {
+    levels: Levels,
+    clipping: ClipDetector,
+    silence: SilenceDetector,
+    envelope: EnvelopeMeter,
+    stereo: Option<StereoMeter>,
+    spectrum: SpectrumMeter,
 }
 
-impl LoudnessMeters<'_> {
-    /// Feeds a whole block; returns the frames left in the hop after it.
-    fn feed(
-        &mut self,
-        block: &[&[f32]],
-        hop_frames: usize,
-        to_next_hop: usize,
-    ) -> Result<usize, Error> {
-        let left = feed_hops(self.loudness, block, hop_frames, to_next_hop)?;
-        if let Some(fold) = &mut self.fold_down {
-            fold.add(block[0], block[1])?;
-        }
-        Ok(left)
-    }
-}
-
-impl HopMeter for OtherMeters<'_> {
+impl HopMeter for OtherMeters {
     fn add(&mut self, piece: &[&[f32]]) -> Result<(), Error> {
         self.levels.add(piece);
         self.clipping.add(piece);
         self.silence.add(piece);
         self.envelope.add(piece);
+        self.spectrum.add(piece);
         if let Some(stereo) = &mut self.stereo {
             stereo.add(piece[0], piece[1]);
         }

@@ -35,6 +35,12 @@ pub enum Error {
         /// Frames in the longest channel.
         longest: usize,
     },
+    /// The system refused a thread for the meters (out of memory or threads).
+    #[error("could not start a meter thread: {0}")]
+    Thread(String),
+    /// A meter thread stopped without a result (a bug: it panicked).
+    #[error("a meter thread stopped unexpectedly")]
+    ThreadLost,
     /// The `ebur128` meter refused an operation (an internal invariant broke).
     #[error("loudness meter failed: {0}")]
     Meter(#[from] ebur128::Error),

@@ -1,7 +1,12 @@
 //! A terminal progress bar for the engine's [`Progress`] reports, shown only
 //! when stderr is a terminal so that pipes and CI logs stay clean.
+//!
+//! With `MIXMASTER_TIMINGS=1` in the environment, each stage's wall time is
+//! also printed on stderr when it finishes (`timing: <stage> <seconds> s`),
+//! terminal or not: the benchmarks read it to say where the time goes.
 
 use std::io::IsTerminal;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mixmaster::Progress;
@@ -10,20 +15,27 @@ use mixmaster::Progress;
 pub struct TerminalProgress {
     bar: Option<ProgressBar>,
     enabled: bool,
+    /// The running stage and when it started, when timings are asked for.
+    timing: Option<Option<(String, Instant)>>,
 }
 
 impl TerminalProgress {
     /// A progress bar that draws only if stderr is a terminal.
     pub fn new() -> Self {
+        let timings = std::env::var_os("MIXMASTER_TIMINGS").is_some_and(|v| v != "0");
         Self {
             bar: None,
             enabled: std::io::stderr().is_terminal(),
+            timing: timings.then_some(None),
         }
     }
 }
 
 impl Progress for TerminalProgress {
     fn start(&mut self, label: &str, total: Option<u64>) {
+        if let Some(stage) = &mut self.timing {
+            *stage = Some((label.to_string(), Instant::now()));
+        }
         if !self.enabled {
             return;
         }
@@ -48,6 +60,9 @@ impl Progress for TerminalProgress {
     fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+        if let Some((label, started)) = self.timing.as_mut().and_then(Option::take) {
+            eprintln!("timing: {label} {:.3} s", started.elapsed().as_secs_f64());
         }
     }
 }

@@ -188,45 +188,37 @@ impl IntervalPeaks {
     }
 }
 
-/// Planar delay line, `len` − 1 samples of delay.
+/// Planar delay line for blocks of at most [`MAX_FRAMES`] frames: each
+/// channel keeps its last `delay` frames in front of room for one block, so a
+/// block is delayed with three copies instead of a ring index per sample.
 #[derive(Debug, Default)]
 struct Delay {
-    buf: Vec<f64>,
-    len: usize,
-    pos: usize,
+    lines: Vec<Vec<f64>>,
+    delay: usize,
 }
 
 impl Delay {
     fn new(channels: usize, delay: usize) -> Self {
         Self {
-            buf: vec![0.0; channels * (delay + 1)],
-            len: delay + 1,
-            pos: 0,
+            lines: vec![vec![0.0; delay + MAX_FRAMES]; channels],
+            delay,
         }
     }
 
+    /// `out[i]` = the sample of channel `ch` that came `delay` frames before
+    /// `input[i]` (equal lengths, at most [`MAX_FRAMES`]).
     #[inline]
-    fn write(&mut self, ch: usize, x: f64) {
-        self.buf[ch * self.len + self.pos] = x;
+    fn process(&mut self, ch: usize, input: &[f64], out: &mut [f64]) {
+        let n = input.len();
+        let line = &mut self.lines[ch];
+        line[self.delay..self.delay + n].copy_from_slice(input);
+        out.copy_from_slice(&line[..n]);
+        line.copy_within(n..n + self.delay, 0);
     }
 
-    /// Advance one frame; afterwards [`read`](Self::read) gives the frame written `delay` frames ago.
-    #[inline]
-    fn advance(&mut self) {
-        self.pos += 1;
-        if self.pos == self.len {
-            self.pos = 0;
-        }
-    }
-
-    #[inline]
-    fn read(&self, ch: usize) -> f64 {
-        self.buf[ch * self.len + self.pos]
-    }
-
-    fn clear(&mut self) {
-        self.buf.fill(0.0);
-        self.pos = 0;
+    /// Fill the history with `value` (0 for silence; 1 for a gain line).
+    fn fill(&mut self, value: f64) {
+        self.lines.iter_mut().for_each(|l| l.fill(value));
     }
 }
 
@@ -507,7 +499,7 @@ pub struct Limiter {
 /// [`MAX_FRAMES`]; channel `ch` of the planar buffers at `ch · MAX_FRAMES`).
 #[derive(Debug)]
 struct Scratch {
-    /// Input after the input gain.
+    /// Input after the input gain; then stage 1's output after the safety delay.
     driven: Vec<f64>,
     /// Stage-1 output (delayed input × stage-1 gain).
     stage1: Vec<f64>,
@@ -516,6 +508,8 @@ struct Scratch {
     drive: [f64; MAX_FRAMES],
     /// Stage-1 gain, delayed to line up with the output frame.
     gain1: [f64; MAX_FRAMES],
+    /// Stage-1 gain per input frame, then the safety stage's per output frame.
+    gain: [f64; MAX_FRAMES],
     peaks: [f32; MAX_FRAMES],
 }
 
@@ -527,6 +521,7 @@ impl Scratch {
             ceiling: [0.0; MAX_FRAMES],
             drive: [0.0; MAX_FRAMES],
             gain1: [0.0; MAX_FRAMES],
+            gain: [0.0; MAX_FRAMES],
             peaks: [0.0; MAX_FRAMES],
         }
     }
@@ -657,45 +652,51 @@ impl Limiter {
                 .detector
                 .detect_planar(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]),
         }
-        for i in 0..n {
-            for ch in 0..nch {
-                self.delay.write(ch, sc.driven[ch * MAX_FRAMES + i]);
-            }
-            self.delay.advance();
-            let g1 = self
-                .stage1
-                .gain(f64::from(sc.peaks[i]), sc.ceiling[i] * main_margin);
-            for ch in 0..nch {
-                sc.stage1[ch * MAX_FRAMES + i] = self.delay.read(ch) * g1;
-            }
-            self.gain_delay.write(0, g1);
-            self.gain_delay.advance();
-            sc.gain1[i] = self.gain_delay.read(0);
+        for ((g1, &peak), &ceiling) in sc.gain[..n].iter_mut().zip(&sc.peaks).zip(&sc.ceiling) {
+            *g1 = self.stage1.gain(f64::from(peak), ceiling * main_margin);
         }
+        for ch in 0..nch {
+            let at = ch * MAX_FRAMES..ch * MAX_FRAMES + n;
+            let out = &mut sc.stage1[at.clone()];
+            self.delay.process(ch, &sc.driven[at], out);
+            for (y, &g1) in out.iter_mut().zip(&sc.gain) {
+                *y *= g1;
+            }
+        }
+        // For metering: stage 1's gains in line with the safety stage's output.
+        self.gain_delay
+            .process(0, &sc.gain[..n], &mut sc.gain1[..n]);
 
         // Stage 2: measure stage 1's output and remove any residual over.
         self.safety_detector
             .detect_planar(&sc.stage1[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
-        let mut min_gain = 1.0f64;
-        for i in 0..n {
-            for ch in 0..nch {
-                self.safety_delay.write(ch, sc.stage1[ch * MAX_FRAMES + i]);
-            }
-            self.safety_delay.advance();
-            let peak = f64::from(sc.peaks[i]);
-            let threshold = sc.ceiling[i] * safety_margin;
-            let g2 = if self.safety.resting(peak, threshold) {
+        for ((g2, &peak), &ceiling) in sc.gain[..n].iter_mut().zip(&sc.peaks).zip(&sc.ceiling) {
+            let threshold = ceiling * safety_margin;
+            let peak = f64::from(peak);
+            *g2 = if self.safety.resting(peak, threshold) {
                 1.0
             } else {
                 let need2_db = self.safety.held_reduction_db(peak, threshold);
                 self.safety.note_rest(need2_db, need2_db);
                 self.safety.smooth(need2_db)
             };
-            for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
-                channel[range.start + i] = (self.safety_delay.read(ch) * g2) as f32;
+        }
+        for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
+            let at = ch * MAX_FRAMES..ch * MAX_FRAMES + n;
+            let delayed = &mut sc.driven[at.clone()];
+            self.safety_delay.process(ch, &sc.stage1[at], delayed);
+            for ((y, &x), &g2) in channel[range.clone()]
+                .iter_mut()
+                .zip(&*delayed)
+                .zip(&sc.gain)
+            {
+                *y = (x * g2) as f32;
             }
-            // Metering: the total reduction on the sample just output.
-            self.gain = sc.gain1[i] * g2;
+        }
+        // Metering: the total reduction on each sample output.
+        let mut min_gain = 1.0f64;
+        for (&g1, &g2) in sc.gain1[..n].iter().zip(&sc.gain) {
+            self.gain = g1 * g2;
             min_gain = min_gain.min(self.gain);
         }
         // dB is monotonic in the gain, so the block's largest reduction is
@@ -749,10 +750,9 @@ impl Processor for Limiter {
     fn reset(&mut self) {
         self.detector.reset();
         self.safety_detector.reset();
-        self.delay.clear();
-        self.safety_delay.clear();
-        self.gain_delay.buf.fill(1.0);
-        self.gain_delay.pos = 0;
+        self.delay.fill(0.0);
+        self.safety_delay.fill(0.0);
+        self.gain_delay.fill(1.0);
         self.stage1.reset();
         self.safety.reset();
         self.gain = 1.0;
@@ -766,6 +766,6 @@ impl Processor for Limiter {
     /// Both stages' upsampler latency plus both lookahead windows, minus one
     /// sample each.
     fn latency(&self) -> usize {
-        (self.delay.len - 1) + (self.safety_delay.len - 1)
+        self.delay.delay + self.safety_delay.delay
     }
 }
