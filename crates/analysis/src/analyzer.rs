@@ -1,10 +1,10 @@
 //! The streaming analyzer: sanitises each block, cuts it at 100 ms hop boundaries and
 //! hands the pieces to every meter.
 //!
-//! The meters form three groups of about equal cost: the BS.1770 programme
-//! loudness (on the caller's thread), the 4× true peak with the mono
-//! fold-down's loudness, and the rest (spectrum, levels, stereo, clipping,
-//! silence, envelope). The last two run on threads of their own that live as
+//! The meters form three groups of about equal cost: the BS.1770 loudness of
+//! the programme and of its mono fold-down (on the caller's thread), the 4×
+//! true peak, and the rest (spectrum, levels, stereo, clipping, silence,
+//! envelope). The last two run on threads of their own that live as
 //! long as the analyzer and receive each sanitised block, shared, through a
 //! bounded queue: the caller never waits for them except when the queue is
 //! full and at [`Analyzer::finish`]. (Spawning threads per block cost more
@@ -44,7 +44,10 @@ pub struct Analyzer {
     first_non_finite: Option<u64>,
     /// The programme's BS.1770 loudness, measured on the caller's thread.
     loudness: HopFed<LoudnessMeter>,
-    peaks: MeterThread<PeakMeters>,
+    /// Stereo only: the mono fold-down's loudness, for the mono-compatibility
+    /// drop (also on the caller's thread).
+    fold_down: Option<FoldDownMeter>,
+    peaks: MeterThread<PeakMeter>,
     others: MeterThread<HopFed<OtherMeters>>,
     /// The first bad block's error, reported by [`Analyzer::finish`].
     error: Option<Error>,
@@ -66,14 +69,6 @@ impl Analyzer {
             return Err(Error::SampleRate(sample_rate));
         }
         let hop_frames = (sample_rate as usize + 5) / 10;
-        let peaks = PeakMeters {
-            peaks: PeakMeter::new(sample_rate, channels)?,
-            fold_down: if channels == 2 {
-                Some(FoldDownMeter::new(sample_rate)?)
-            } else {
-                None
-            },
-        };
         let others = OtherMeters {
             levels: Levels::new(channels),
             clipping: ClipDetector::new(channels),
@@ -91,7 +86,8 @@ impl Analyzer {
             non_finite: 0,
             first_non_finite: None,
             loudness: HopFed::new(LoudnessMeter::new(sample_rate, channels)?, hop_frames),
-            peaks: MeterThread::spawn(peaks)?,
+            fold_down: (channels == 2).then(|| FoldDownMeter::new(sample_rate)),
+            peaks: MeterThread::spawn(PeakMeter::new(sample_rate, channels)?)?,
             others: MeterThread::spawn(HopFed::new(others, hop_frames))?,
             error: None,
         })
@@ -125,6 +121,9 @@ impl Analyzer {
         self.others.send(&clean);
         let slices: Vec<&[f32]> = clean.iter().map(|c| c.as_slice()).collect();
         self.loudness.feed(&slices)?;
+        if let Some(fold) = &mut self.fold_down {
+            fold.add(slices[0], slices[1]);
+        }
         self.frames += longest as u64;
         Ok(())
     }
@@ -164,7 +163,7 @@ impl Analyzer {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let PeakMeters { peaks, fold_down } = peaks?;
+        let peaks = peaks?;
         let HopFed {
             meter: mut others, ..
         } = others?;
@@ -177,8 +176,8 @@ impl Analyzer {
         }
         others.clipping.finish();
         let loud = self.loudness.meter.finish(&peaks, self.channels)?;
-        let mono_loudness_drop_lu = match (&fold_down, loud.integrated_lufs) {
-            (Some(fold), Some(stereo)) => fold.integrated_lufs()?.map(|mono| stereo - mono),
+        let mono_loudness_drop_lu = match (&self.fold_down, loud.integrated_lufs) {
+            (Some(fold), Some(stereo)) => fold.integrated_lufs().map(|mono| stereo - mono),
             (None, Some(_)) if self.channels == 1 => Some(0.0),
             _ => None,
         };
@@ -343,20 +342,10 @@ impl HopMeter for LoudnessMeter {
     }
 }
 
-/// The 4× true and sample peaks, and for stereo the mono fold-down's
-/// loudness (a second K-filter and gate).
-struct PeakMeters {
-    peaks: PeakMeter,
-    fold_down: Option<FoldDownMeter>,
-}
-
-impl BlockMeter for PeakMeters {
+/// The 4× true and sample peaks.
+impl BlockMeter for PeakMeter {
     fn feed(&mut self, block: &[&[f32]]) -> Result<(), Error> {
-        self.peaks.add(block)?;
-        if let Some(fold) = &mut self.fold_down {
-            fold.add(block[0], block[1])?;
-        }
-        Ok(())
+        self.add(block)
     }
 }
 

@@ -38,6 +38,11 @@ impl ClipDetector {
 
     pub fn add(&mut self, block: &[&[f32]]) {
         for (ch, run) in block.iter().zip(self.runs.iter_mut()) {
+            // No open run and nothing at full scale: nothing to count. (The
+            // common case, checked lane-wise so that it vectorises.)
+            if run.len == 0 && !reaches_clip_level(ch) {
+                continue;
+            }
             for &x in ch.iter() {
                 let clipped = x.abs() >= CLIP_LEVEL;
                 let positive = x > 0.0;
@@ -67,6 +72,24 @@ impl ClipDetector {
         }
         run.len = 0;
     }
+}
+
+/// Whether any sample of `samples` has |x| ≥ [`CLIP_LEVEL`] (lane-wise
+/// maxima of |x|, which vectorise; compared once at the end).
+fn reaches_clip_level(samples: &[f32]) -> bool {
+    const LANES: usize = 8;
+    let chunks = samples.chunks_exact(LANES);
+    let mut peak = [0.0f32; LANES];
+    for (p, x) in peak.iter_mut().zip(chunks.remainder()) {
+        *p = x.abs();
+    }
+    for chunk in chunks {
+        for (p, x) in peak.iter_mut().zip(chunk) {
+            let a = x.abs();
+            *p = if a > *p { a } else { *p };
+        }
+    }
+    peak.iter().any(|&p| p >= CLIP_LEVEL)
 }
 
 #[cfg(test)]

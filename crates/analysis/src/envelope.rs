@@ -19,11 +19,25 @@ impl EnvelopeMeter {
 
     /// Feeds finite samples lying within one hop.
     pub fn add(&mut self, piece: &[&[f32]]) {
+        // Minimum and maximum are exact in any order, so lane-wise partial
+        // extremes (which vectorise) give the same answer as a serial scan.
+        const LANES: usize = 8;
         for ch in piece {
-            for &x in ch.iter() {
-                self.min = self.min.min(x);
-                self.max = self.max.max(x);
+            let mut lo = [self.min; LANES];
+            let mut hi = [self.max; LANES];
+            let chunks = ch.chunks_exact(LANES);
+            for &x in chunks.remainder() {
+                lo[0] = lo[0].min(x);
+                hi[0] = hi[0].max(x);
             }
+            for chunk in chunks {
+                for ((l, h), &x) in lo.iter_mut().zip(&mut hi).zip(chunk) {
+                    *l = if x < *l { x } else { *l };
+                    *h = if x > *h { x } else { *h };
+                }
+            }
+            self.min = lo.into_iter().fold(self.min, f32::min);
+            self.max = hi.into_iter().fold(self.max, f32::max);
         }
     }
 

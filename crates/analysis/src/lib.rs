@@ -18,6 +18,7 @@ mod envelope;
 mod error;
 mod integrated;
 pub mod kweighted;
+mod lanes;
 mod levels;
 mod loudness;
 mod options;

@@ -1,6 +1,8 @@
 //! Stereo image of channels 0 and 1: correlation (whole file and worst 400 ms
 //! window), side-to-mid ratio. Hand-written: these are a few running sums.
 
+use crate::lanes::LaneSums;
+
 /// Sums of products over a stretch of frames, in f64.
 #[derive(Clone, Copy, Default)]
 struct Products {
@@ -43,11 +45,13 @@ const WINDOW_HOPS: usize = 4;
 
 /// Streaming stereo meter.
 pub struct StereoMeter {
+    /// Every complete hop, merged.
     total: Products,
-    mid_sq: f64,
-    side_sq: f64,
-    /// The hop being filled.
-    hop: Products,
+    /// The hop being filled: L², R² and L·R.
+    hop: LaneSums<3>,
+    hop_frames: u64,
+    /// Frames before the hop being filled.
+    frames: u64,
     /// The last [`WINDOW_HOPS`] complete hops, oldest first.
     recent: Vec<Products>,
     hops_done: u64,
@@ -74,9 +78,9 @@ impl StereoMeter {
     pub fn new(correlation_gate_dbfs: f64) -> Self {
         Self {
             total: Products::default(),
-            mid_sq: 0.0,
-            side_sq: 0.0,
-            hop: Products::default(),
+            hop: LaneSums::default(),
+            hop_frames: 0,
+            frames: 0,
             recent: Vec::with_capacity(WINDOW_HOPS),
             hops_done: 0,
             gate_ms: 10f64.powf(correlation_gate_dbfs / 10.0),
@@ -87,21 +91,28 @@ impl StereoMeter {
 
     /// Feeds L and R (finite, equal lengths), never straddling a hop boundary.
     pub fn add(&mut self, left: &[f32], right: &[f32]) {
-        // Accumulated sample by sample into both running sums (not per block and then
-        // merged), so the result does not depend on how the caller splits the audio.
-        for (&l, &r) in left.iter().zip(right) {
-            let (l, r) = (f64::from(l), f64::from(r));
-            for p in [&mut self.hop, &mut self.total] {
-                p.ll += l * l;
-                p.rr += r * r;
-                p.lr += l * r;
-            }
-            let (m, s) = (0.5 * (l + r), 0.5 * (l - r));
-            self.mid_sq += m * m;
-            self.side_sq += s * s;
-        }
-        self.hop.frames += left.len() as u64;
-        self.total.frames += left.len() as u64;
+        // Lanes keyed to the frame's place in the stream: the sums do not
+        // depend on how the caller splits the audio.
+        let n = left.len().min(right.len());
+        self.hop.add(self.frames + self.hop_frames, n, |i| {
+            let (l, r) = (f64::from(left[i]), f64::from(right[i]));
+            [l * l, r * r, l * r]
+        });
+        self.hop_frames += n as u64;
+    }
+
+    /// The hop being filled, as products, and a fresh one in its place.
+    fn take_hop(&mut self) -> Products {
+        let hop = Products {
+            ll: self.hop.get(0),
+            rr: self.hop.get(1),
+            lr: self.hop.get(2),
+            frames: self.hop_frames,
+        };
+        self.frames += self.hop_frames;
+        self.hop = LaneSums::default();
+        self.hop_frames = 0;
+        hop
     }
 
     /// Closes a 100 ms hop and judges the 400 ms window that ends with it.
@@ -109,7 +120,9 @@ impl StereoMeter {
         if self.recent.len() == WINDOW_HOPS {
             self.recent.remove(0);
         }
-        self.recent.push(std::mem::take(&mut self.hop));
+        let hop = self.take_hop();
+        self.total = self.total.merge(hop);
+        self.recent.push(hop);
         self.hops_done += 1;
         let window = self
             .recent
@@ -129,10 +142,15 @@ impl StereoMeter {
         }
     }
 
-    pub fn finish(self) -> StereoReport {
-        let ratio = 10.0 * (self.side_sq / self.mid_sq).log10();
+    pub fn finish(mut self) -> StereoReport {
+        let partial = self.take_hop();
+        let total = self.total.merge(partial);
+        // Σ(L±R)²/4 from the products; the ¼ cancels in the ratio.
+        let side = total.ll + total.rr - 2.0 * total.lr;
+        let mid = total.ll + total.rr + 2.0 * total.lr;
+        let ratio = 10.0 * (side.max(0.0) / mid.max(0.0)).log10();
         StereoReport {
-            correlation: self.total.correlation(),
+            correlation: total.correlation(),
             worst_correlation: self.worst.map(|(c, _)| c),
             worst_window_first_hop: self.worst.map(|(_, h)| h),
             side_to_mid_db: ratio.is_finite().then_some(ratio),
