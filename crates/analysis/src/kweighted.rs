@@ -56,7 +56,11 @@ impl KWeighting {
             let [mut s1, mut s2, mut s3, mut s4] = *state;
             for (p, &x) in power.iter_mut().zip(channel.iter()) {
                 // Direct form II: w is the state after the feedback part.
-                let w = f64::from(x) - a1 * s1 - a2 * s2 - a3 * s3 - a4 * s4;
+                // The terms of older states are summed first, so only the
+                // last multiply-subtract waits for the previous sample's w
+                // (a dependency chain of one operation per sample, not four).
+                let older = f64::from(x) - a2 * s2 - a3 * s3 - a4 * s4;
+                let w = older - a1 * s1;
                 let y = b0 * w + b1 * s1 + b2 * s2 + b3 * s3 + b4 * s4;
                 s4 = s3;
                 s3 = s2;
