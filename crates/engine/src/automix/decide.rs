@@ -56,6 +56,7 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
                 active_share: features[i].active_share,
                 low_share: features[i].low_share,
                 note_changes_per_s: features[i].note_changes_per_s,
+                monophony: features[i].monophony,
             })
             .collect::<Vec<_>>(),
     );

@@ -150,6 +150,16 @@ pub fn targets(stems: &[(Role, bool)], lead: Option<usize>) -> Vec<Option<(f64, 
 /// i.e. 1.1–6.7 notes per second). 1.5/s sits between the two.
 pub const LINE_MIN_CHANGES_PER_S: f64 = 1.5;
 
+/// A line whose frames hold more than this share of their power in one
+/// harmonic series (beyond chance; see `features::harmonic_share`) plays one
+/// pitch at a time: a melody. The bound is a triad's: of three equally strong
+/// notes, the root's series also holds every second partial of the fifth (3:2)
+/// and every fourth of the third (5:4), at most 1/3 + 1/6 + 1/12 ≈ 0.58 of the
+/// partials (less of the power when partials fall with frequency: 0.50 for
+/// 1/h amplitudes, see the features tests); a single note reads near 1, less
+/// where reverb tails or echoes of earlier notes sound under it.
+pub const MONOPHONIC_MIN: f64 = 0.6;
+
 /// Content below this share of power under 120 Hz (0–1) is above the bass
 /// register; a part with most of its power lower is a bass line, whatever
 /// its instrument.
@@ -170,6 +180,8 @@ pub struct LeadInput {
     pub low_share: f64,
     /// Note changes per active second (spectral flux).
     pub note_changes_per_s: f64,
+    /// Monophony, 0–1 (one harmonic series' share of the power; features).
+    pub monophony: f64,
 }
 
 /// Roles that never carry the melody: the rhythm section and the bass.
@@ -208,7 +220,13 @@ const LEAD_FALLBACK: [Role; 8] = [
 ///    General MIDI patch: among the sounding parts that are neither rhythm
 ///    section nor bass (by role or by register: most power under 120 Hz) and
 ///    that move like a melody (at least [`LINE_MIN_CHANGES_PER_S`] note
-///    changes per second), the one present for the largest share of the song.
+///    changes per second), the one present for the largest share of the song
+///    — among the *monophonic* lines (at least [`MONOPHONIC_MIN`]) if there is
+///    one: melody tracks are mostly monophonic and the accompaniment is
+///    chordal, and polyphony is among the features that tell them apart in the
+///    melody-track selection literature (Rizo et al. 2006, below), so a piano
+///    playing chords as often as the tune changes note does not take the lead
+///    from the wind instrument that plays the tune.
 ///    Occupation — the share of the piece in which a part sounds — is the
 ///    strongest single cue to the melody part in the melody-track selection
 ///    literature (Rizo, Ponce de León, Pérez-Sancho, Pertusa & Iñesta, "A
@@ -227,7 +245,7 @@ pub fn pick_lead(stems: &[LeadInput]) -> Option<(usize, String)> {
         return Some((i, "the lead vocal".into()));
     }
     let brighter = |a: &usize, b: &usize| stems[*a].centroid_hz.total_cmp(&stems[*b].centroid_hz);
-    let line = (0..stems.len())
+    let lines: Vec<usize> = (0..stems.len())
         .filter(sounding)
         .filter(|i| {
             let s = &stems[*i];
@@ -235,21 +253,40 @@ pub fn pick_lead(stems: &[LeadInput]) -> Option<(usize, String)> {
                 && s.low_share < BASS_REGISTER_SHARE
                 && s.note_changes_per_s >= LINE_MIN_CHANGES_PER_S
         })
-        .max_by(|a, b| {
-            stems[*a]
-                .active_share
-                .total_cmp(&stems[*b].active_share)
-                .then_with(|| brighter(a, b))
-        });
+        .collect();
+    let melodic: Vec<usize> = lines
+        .iter()
+        .copied()
+        .filter(|i| stems[*i].monophony >= MONOPHONIC_MIN)
+        .collect();
+    let chordal_left = melodic.len() < lines.len() && !melodic.is_empty();
+    let pool = if melodic.is_empty() { lines } else { melodic };
+    let line = pool.into_iter().max_by(|a, b| {
+        stems[*a]
+            .active_share
+            .total_cmp(&stems[*b].active_share)
+            .then_with(|| brighter(a, b))
+    });
     if let Some(i) = line {
         let s = &stems[i];
         return Some((
             i,
             format!(
-                "no lead vocal; the lead line by content: {:.1} note changes/s (a moving part, ≥ {LINE_MIN_CHANGES_PER_S}), above the bass register ({:.0} % under 120 Hz), present {:.0} % of the song, the most of any such part",
+                "no lead vocal; the lead line by content: {:.1} note changes/s (a moving part, ≥ {LINE_MIN_CHANGES_PER_S}), above the bass register ({:.0} % under 120 Hz), {} ({:.0} % of its power in one harmonic series), present {:.0} % of the song, the most of any such part{}",
                 s.note_changes_per_s,
                 100.0 * s.low_share,
-                100.0 * s.active_share
+                if s.monophony >= MONOPHONIC_MIN {
+                    "one pitch at a time"
+                } else {
+                    "no moving part plays one pitch at a time"
+                },
+                100.0 * s.monophony,
+                100.0 * s.active_share,
+                if chordal_left {
+                    "; chordal parts that move as often accompany it"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -291,7 +328,27 @@ mod tests {
             active_share: share,
             low_share: low,
             note_changes_per_s: changes,
+            monophony: 0.9,
         }
+    }
+
+    /// A chordal part that plays longer and moves more does not lead when a
+    /// monophonic line plays the tune; with no monophonic line, occupation
+    /// decides among the moving parts as before.
+    #[test]
+    fn the_monophonic_line_leads_over_chords() {
+        let mut piano = stem(Role::Keys, 1000.0, 0.87, 0.07, 5.1);
+        piano.monophony = 0.45;
+        let sax = stem(Role::Brass, 900.0, 0.48, 0.0, 2.5);
+        let (i, why) = pick_lead(&[piano, sax]).unwrap();
+        assert_eq!(i, 1, "{why}");
+        assert!(why.contains("one pitch at a time"), "{why}");
+        assert!(why.contains("chordal parts"), "{why}");
+        let mut organ = stem(Role::Keys, 700.0, 0.5, 0.05, 2.0);
+        organ.monophony = 0.5;
+        let (i, why) = pick_lead(&[piano, organ]).unwrap();
+        assert_eq!(i, 0, "{why}");
+        assert!(why.contains("no moving part plays one pitch"), "{why}");
     }
 
     #[test]
