@@ -87,12 +87,21 @@ pub fn compressor(role: Role, f: &StemFeatures, trim_db: f64) -> Option<Compress
     let ratio = (rmin + (f.crest_db - 12.0).max(0.0) / 6.0 + f.lra_lu / 10.0).clamp(rmin, rmax);
     let ratio = (ratio * 10.0).round() / 10.0;
     let knee = 6.0;
-    // Loudness lost: per active hop, the static curve at the hop's peak applied
-    // to the hop's energy (Giannoulis et al.: makeup from average reduction).
+    // Loudness lost: per active hop, the static curve at the level the gain
+    // follows applied to the hop's energy (Giannoulis et al.: makeup from
+    // average reduction). The peak detector's gain is smoothed over the
+    // attack (≥ 5 ms, longer than a period of most partials), so within a hop
+    // it settles near the waveform's envelope, not its single highest sample:
+    // the envelope of a steady tone is its RMS + 3 dB (a sine's crest). So
+    // the level is each hop's per-channel RMS + 3 dB, never above its peak.
+    // (The hop peak itself overstated the reduction: on the corpus the
+    // compressors' makeup left the stems 0.5–1 dB louder than before.)
+    let per_channel = 10.0 * (f.channels.max(1) as f64).log10();
     let (mut before, mut after) = (0.0, 0.0);
     for h in f.hops.iter().filter(|h| h.active) {
         let p = 10f64.powf((h.ms_db + trim_db) / 10.0);
-        let g = static_gain_db(h.peak_db + trim_db, threshold, ratio, knee);
+        let envelope = (h.ms_db - per_channel + 3.01).min(h.peak_db);
+        let g = static_gain_db(envelope + trim_db, threshold, ratio, knee);
         before += p;
         after += p * 10f64.powf(g / 10.0);
     }
