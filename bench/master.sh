@@ -68,6 +68,8 @@ echo
 echo "203 s stereo 44.1 kHz mix, target -14 LUFS / -1 dBTP, median of $RUNS runs"
 t_mm=$(median_time run_mixmaster); rss_mm=$(peak_rss "$BIN" master "$MIX" --target spotify -o "$WORK/mm.wav" --force)
 row "mixmaster master" "$t_mm" "$rss_mm" "$WORK/mm.wav"
+stages=$(MIXMASTER_TIMINGS=1 run_mixmaster 2>&1 >/dev/null | sed -n "/^timing: /{s|^timing: ||; s|$MIX|analyse|; p}" | paste -sd, - | sed 's/,/, /g')
+echo "    stages (one more run): $stages"
 t_ln=$(median_time bash -c loudnorm_two_pass); rss_ln=$(peak_rss bash -c loudnorm_two_pass)
 row "ffmpeg loudnorm 2-pass" "$t_ln" "$rss_ln" "$WORK/loudnorm.wav"
 if [ -x "$PY" ] && [ -n "$ref" ] && "$PY" -c 'import matchering' 2>/dev/null; then
