@@ -248,6 +248,8 @@ struct FrameAnalyser {
     mags: Vec<f32>,
     /// Scratch for [`harmonic_share`]: which flux bins a sieve has taken.
     sieve: Vec<bool>,
+    /// This hop's bin powers over `flux_bins`, summed over channels.
+    pitch_power: Vec<f32>,
 }
 
 impl FrameAnalyser {
@@ -283,6 +285,7 @@ impl FrameAnalyser {
         Self {
             mags: vec![0.0; flux_bins.len()],
             sieve: vec![false; flux_bins.len()],
+            pitch_power: vec![0.0; flux_bins.len()],
             flux_bins,
             flux_span,
             prev_mag: Vec::new(),
@@ -361,14 +364,20 @@ impl FrameAnalyser {
         prev.copy_from_slice(&self.mags);
         h.flux_new += f64::from(new);
         h.flux_all += f64::from(all);
-        if let Some(share) = harmonic_share(
-            &self.power[self.flux_bins.clone()],
-            self.flux_bins.start,
-            &mut self.sieve,
-        ) {
-            h.harmonic += share;
-            h.harmonic_n += 1;
+        for (s, p) in self
+            .pitch_power
+            .iter_mut()
+            .zip(&self.power[self.flux_bins.clone()])
+        {
+            *s += p;
         }
+    }
+
+    /// Closes a hop once every channel is added: the [`harmonic_share`] of
+    /// the channels' summed power spectrum (one sieve per hop, not per channel).
+    fn end_hop(&mut self, h: &mut Hop) {
+        h.harmonic = harmonic_share(&self.pitch_power, self.flux_bins.start, &mut self.sieve);
+        self.pitch_power.fill(0.0);
     }
 }
 
@@ -383,9 +392,8 @@ struct Hop {
     flux_new: f64,
     /// All spectral magnitude over the same bins.
     flux_all: f64,
-    /// Sum over channels of the frame's [`harmonic_share`], and the count.
-    harmonic: f64,
-    harmonic_n: u32,
+    /// [`harmonic_share`] of the hop's power summed over channels.
+    harmonic: Option<f64>,
 }
 
 /// Measures the stem at `path`.
@@ -424,8 +432,7 @@ pub fn measure(path: &Path) -> Result<StemFeatures> {
             bands: [0.0; BANDS],
             flux_new: 0.0,
             flux_all: 0.0,
-            harmonic: 0.0,
-            harmonic_n: 0,
+            harmonic: None,
         };
         for (c, (w, b)) in window.iter_mut().zip(&block).enumerate() {
             w.copy_within(hop.., 0);
@@ -437,6 +444,7 @@ pub fn measure(path: &Path) -> Result<StemFeatures> {
             }
             fa.add(c, w, &mut h);
         }
+        fa.end_hop(&mut h);
         if !h.kms.is_finite() || !h.ms.is_finite() {
             return Err(Error::input(
                 path,
@@ -610,8 +618,8 @@ fn summarise(
     let mut mono: Vec<f64> = hops
         .iter()
         .zip(&active_hop)
-        .filter(|(h, a)| **a && h.harmonic_n > 0)
-        .map(|(h, _)| h.harmonic / f64::from(h.harmonic_n))
+        .filter(|(_, a)| **a)
+        .filter_map(|(h, _)| h.harmonic)
         .collect();
     f.monophony = quantile(&mut mono, 0.5).unwrap_or(0.0);
     let mut levels: Vec<f64> = hops
@@ -773,10 +781,10 @@ mod tests {
                 bands: [0.0; BANDS],
                 flux_new: 0.0,
                 flux_all: 0.0,
-                harmonic: 0.0,
-                harmonic_n: 0,
+                harmonic: None,
             };
             fa.add(0, &w, &mut h);
+            fa.end_hop(&mut h);
             h.kms /= hop as f64;
             h.bands.iter_mut().for_each(|b| *b /= hop as f64);
             out.push(h);
