@@ -387,7 +387,7 @@ impl FrameAnalyser {
     /// [`SIEVE_EVERY`]th hop, the [`harmonic_share`] of the channels' summed
     /// power spectrum (one sieve per hop, not per channel).
     fn end_hop(&mut self, h: &mut Hop) {
-        if self.hops_seen % SIEVE_EVERY == 0 {
+        if self.hops_seen.is_multiple_of(SIEVE_EVERY) {
             h.harmonic = harmonic_share(&self.pitch_power, self.flux_bins.start, &mut self.sieve);
         }
         self.hops_seen += 1;
