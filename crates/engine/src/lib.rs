@@ -13,6 +13,7 @@ pub mod analyze;
 pub mod automix;
 pub mod demo;
 pub mod error;
+mod float_cache;
 mod handoff;
 pub mod master;
 pub mod mix;

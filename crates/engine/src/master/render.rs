@@ -22,10 +22,7 @@
 //! master rendered again.
 
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use mixmaster_analysis::kweighted::{GatedLoudness, KWeighting};
 use mixmaster_analysis::true_peak::{TruePeakMeter, to_dbtp};
@@ -42,6 +39,7 @@ use serde::Serialize;
 
 use super::chain;
 use super::plan::{FormatName, MasterPlan};
+use crate::float_cache::{CacheReader, FloatCache};
 use crate::handoff::pipelined;
 use crate::{Error, Progress, Result};
 
@@ -161,85 +159,14 @@ fn run_aligned(
     Ok(())
 }
 
-/// A temporary file of two interleaved `f32` columns per frame (left and
-/// right, or peak and power), removed when dropped.
-struct Cache {
-    path: PathBuf,
-    frames: u64,
-    sample_rate: u32,
-}
-
-impl Drop for Cache {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-static CACHE_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-impl Cache {
-    fn create(sample_rate: u32) -> Result<(Self, BufWriter<File>)> {
-        let path = std::env::temp_dir().join(format!(
-            ".mixmaster-{}-{}.f32",
-            std::process::id(),
-            CACHE_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let file = File::create(&path)
-            .map_err(|e| Error::input(&path, format!("cannot create temporary file: {e}")))?;
-        Ok((
-            Self {
-                path,
-                frames: 0,
-                sample_rate,
-            },
-            BufWriter::with_capacity(1 << 16, file),
-        ))
-    }
-
-    fn reader(&self) -> Result<CacheReader> {
-        let file = File::open(&self.path)
-            .map_err(|e| Error::input(&self.path, format!("cannot read temporary file: {e}")))?;
-        Ok(CacheReader {
-            inner: BufReader::with_capacity(1 << 16, file),
-            bytes: Vec::new(),
-            left: self.frames,
-            path: self.path.clone(),
-        })
-    }
-}
-
-struct CacheReader {
-    inner: BufReader<File>,
-    bytes: Vec<u8>,
-    left: u64,
-    path: PathBuf,
-}
-
-impl CacheReader {
-    fn read(&mut self, out: &mut [Vec<f32>; 2]) -> Result<usize> {
-        let n = self.left.min(BLOCK as u64) as usize;
-        self.bytes.resize(n * 8, 0);
-        self.inner
-            .read_exact(&mut self.bytes)
-            .map_err(|e| Error::input(&self.path, format!("temporary file: {e}")))?;
-        let [l, r] = out;
-        l.clear();
-        r.clear();
-        for frame in self.bytes.chunks_exact(8) {
-            l.push(f32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]));
-            r.push(f32::from_le_bytes([frame[4], frame[5], frame[6], frame[7]]));
-        }
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
 /// The trimmed source run through every stage before the limiter, cached,
 /// with what the drive model needs (see the module docs).
 pub struct PreLimiter {
-    cache: Cache,
+    /// The signal, left and right.
+    cache: FloatCache,
     /// Per frame: the undriven linked 8× interval peak and the K-weighted power.
-    detection: Cache,
+    detection: FloatCache,
+    sample_rate: u32,
     /// Integrated loudness of the pre-limiter signal, LUFS.
     pub integrated_lufs: Option<f64>,
     /// Per delivery rate below the source rate: the loudness the resampler's
@@ -269,9 +196,9 @@ struct DetectionWriter {
     pending: VecDeque<f32>,
     power: Vec<f32>,
     peaks: Vec<f32>,
-    bytes: Vec<u8>,
-    writer: BufWriter<File>,
-    path: PathBuf,
+    /// The powers that go out beside this block's peaks.
+    drained: Vec<f32>,
+    cache: FloatCache,
 }
 
 /// Integrated loudness (LUFS) and band-limit offsets (rate, LU) of a pre-limiter render.
@@ -327,10 +254,10 @@ impl BandLimitedLoudness {
 }
 
 impl DetectionWriter {
-    /// `out_rates`: the delivery rates that will be rendered from this cache.
-    fn new(cache: &Cache, writer: BufWriter<File>, out_rates: &[u32]) -> Self {
+    /// Detection of a `rate` Hz signal into `cache`; `out_rates`: the
+    /// delivery rates that will be rendered from it.
+    fn new(rate: u32, cache: FloatCache, out_rates: &[u32]) -> Self {
         let detector = IntervalPeaks::new(2);
-        let rate = cache.sample_rate;
         let mut lower: Vec<u32> = out_rates.iter().copied().filter(|&r| r < rate).collect();
         lower.sort_unstable();
         lower.dedup();
@@ -346,9 +273,8 @@ impl DetectionWriter {
             pending: VecDeque::new(),
             power: Vec::new(),
             peaks: Vec::new(),
-            bytes: Vec::new(),
-            writer,
-            path: cache.path.clone(),
+            drained: Vec::new(),
+            cache,
         }
     }
 
@@ -372,46 +298,37 @@ impl DetectionWriter {
         self.detector.detect(block, &mut self.peaks);
         let from = self.skip.min(n);
         self.skip -= from;
-        self.bytes.clear();
-        for (peak, power) in self.peaks[from..]
-            .iter()
-            .zip(self.pending.drain(..n - from))
-        {
-            self.bytes.extend_from_slice(&peak.to_le_bytes());
-            self.bytes.extend_from_slice(&power.to_le_bytes());
-        }
-        self.writer
-            .write_all(&self.bytes)
-            .map_err(|e| Error::input(&self.path, format!("temporary file: {e}")))
+        self.drained.clear();
+        self.drained.extend(self.pending.drain(..n - from));
+        self.cache.push(&self.peaks[from..], &self.drained)
     }
 
-    /// Flushes the detector's latency; returns the integrated loudness, LUFS,
-    /// and the band-limited loudness offsets (LU) per lower delivery rate.
-    fn finish(mut self) -> Result<DetectionSummary> {
+    /// Flushes the detector's latency and closes the cache; returns it with
+    /// the integrated loudness, LUFS, and the band-limited loudness offsets
+    /// (LU) per lower delivery rate.
+    fn finish(mut self) -> Result<(DetectionSummary, FloatCache)> {
         let silence = vec![0.0f32; self.detector.latency()];
         self.detect(&[&silence, &silence])?;
-        self.writer
-            .flush()
-            .map_err(|e| Error::input(&self.path, format!("temporary file: {e}")))?;
+        self.cache.close()?;
         let full = self.loudness.lufs();
         let offsets = self
             .band_limited
             .iter()
             .filter_map(|b| Some((b.out_rate, b.loudness.lufs()? - full?)))
             .collect();
-        Ok((full, offsets))
+        Ok(((full, offsets), self.cache))
     }
 }
 
 impl PreLimiter {
     /// Length in frames.
     pub fn frames(&self) -> u64 {
-        self.cache.frames
+        self.cache.frames()
     }
 
     /// Sample rate, Hz.
     pub fn sample_rate(&self) -> u32 {
-        self.cache.sample_rate
+        self.sample_rate
     }
 }
 
@@ -440,9 +357,8 @@ pub fn render_pre_limiter(
 
     let mut chain = chain::pre_limiter_chain(plan);
     chain.prepare(&ProcessSpec::new(rate as f64, 2, BLOCK));
-    let (mut cache, writer) = Cache::create(rate)?;
-    let (mut detection, detection_writer) = Cache::create(rate)?;
-    let detect = DetectionWriter::new(&detection, detection_writer, out_rates);
+    let cache = FloatCache::temporary()?;
+    let detect = DetectionWriter::new(rate, FloatCache::temporary()?, out_rates);
 
     // The container may not say how long it is: count it first.
     let total = match known {
@@ -470,19 +386,11 @@ pub fn render_pre_limiter(
         Ok(n)
     };
     // Decode and shape on this thread; detect and cache on a second one.
-    let sink = (detect, writer, Vec::with_capacity(BLOCK * 8));
-    let ((), (detect, mut writer, _)) = pipelined(
-        sink,
-        |(detect, writer, bytes), block| {
+    let ((), (detect, mut cache)) = pipelined(
+        (detect, cache),
+        |(detect, cache), block| {
             detect.push(block)?;
-            bytes.clear();
-            for (l, r) in block[0].iter().zip(block[1]) {
-                bytes.extend_from_slice(&l.to_le_bytes());
-                bytes.extend_from_slice(&r.to_le_bytes());
-            }
-            writer
-                .write_all(bytes)
-                .map_err(|e| Error::input(path, format!("temporary file: {e}")))
+            cache.push(block[0], block[1])
         },
         |handoff| {
             run_aligned(
@@ -498,17 +406,14 @@ pub fn render_pre_limiter(
         },
     )?;
     progress.finish();
-    writer
-        .flush()
-        .map_err(|e| Error::input(path, format!("temporary file: {e}")))?;
-    let (integrated_lufs, band_limit_offsets) = detect.finish()?;
-    cache.frames = total;
-    detection.frames = total;
+    cache.close()?;
+    let ((integrated_lufs, band_limit_offsets), detection) = detect.finish()?;
     Ok(PreLimiter {
         integrated_lufs,
         band_limit_offsets,
         cache,
         detection,
+        sample_rate: rate,
     })
 }
 
@@ -646,7 +551,7 @@ impl PeakFeed {
         while out.len() < n {
             if self.at == self.columns[0].len() {
                 self.at = 0;
-                if self.reader.read(&mut self.columns)? == 0 {
+                if self.reader.read(&mut self.columns, BLOCK)? == 0 {
                     out.resize(n, 0.0);
                     break;
                 }
@@ -680,7 +585,7 @@ pub(crate) fn limiter_pass(
     let mut fades = chain::fades(plan, pre.frames() as f64 / rate);
     fades.prepare(&ProcessSpec::new(rate, 2, BLOCK));
     let mut reader = pre.cache.reader()?;
-    let mut pull = |out: &mut [Vec<f32>; 2]| reader.read(out);
+    let mut pull = |out: &mut [Vec<f32>; 2]| reader.read(out, BLOCK);
     // Stage 1 reuses the detection the model searched on.
     let mut feed = PeakFeed::new(pre)?;
     let mut peaks = Vec::with_capacity(BLOCK);
@@ -723,7 +628,7 @@ fn modelled_pass(pre: &PreLimiter, plan: &MasterPlan, gain_db: f64, ceiling: f64
     let mut fade = [Vec::with_capacity(BLOCK), Vec::with_capacity(BLOCK)];
     let mut left = pre.frames();
     while left > 0 {
-        let n = reader.read(&mut columns)?;
+        let n = reader.read(&mut columns, BLOCK)?;
         let flushing = n == 0;
         let [peaks, powers] = &columns;
         power.clear();

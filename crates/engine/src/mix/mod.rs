@@ -8,7 +8,6 @@
 //!   (built from [`source`], [`automation`] and [`pdc`]; the 8× headroom meter is `mixmaster_analysis::true_peak`).
 
 pub mod automation;
-mod cache;
 pub mod init;
 pub mod inserts;
 pub mod pdc;

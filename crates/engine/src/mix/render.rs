@@ -52,11 +52,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::automation::Fader;
-use super::cache::{CacheReader, FloatCache};
 use super::pdc::PathDelay;
 use super::session::{MASTER, Polarity, Session};
 use super::source::TrackSource;
 use super::validate;
+use crate::float_cache::{CacheReader, FloatCache};
 use crate::{Error, Progress, Result};
 use mixmaster_analysis::true_peak::{TruePeakMeter, to_dbtp};
 

@@ -1,24 +1,30 @@
-//! The headroom pass's float cache: each output (mix, bus stems) of the
-//! single render pass is kept, unscaled, in a temporary file of raw
-//! interleaved little-endian `f32` frames beside its destination, so the
-//! headroom gain (known only once the whole mix has been measured) is
-//! applied while copying it out, without rendering the session twice.
+//! Temporary caches of two `f32` columns per frame, in raw interleaved
+//! little-endian files, written once and read back in blocks:
+//! - the mix render keeps each output (mix, bus stems) unscaled beside its
+//!   destination, so the headroom gain (known only once the whole mix has
+//!   been measured) is applied while copying it out, without rendering the
+//!   session twice;
+//! - the mastering render keeps the pre-limiter signal (left, right) and the
+//!   limiter's detection (peak, K-weighted power), so every limiter pass and
+//!   every drive the model tries stream from them.
 //!
 //! Raw frames rather than a float WAV: no header to patch, no decoder on the
-//! way back (decoding the float WAVs through the generic reader was ~8 % of
-//! a render), and the file is never seen by anyone else. Removed on drop.
+//! way back (decoding float WAVs through the generic reader was ~8 % of a mix
+//! render), and the file is never seen by anyone else. Removed on drop, so
+//! flat memory whatever the length.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{Error, Result};
 
 /// Bytes of I/O buffer per cache file.
 const IO_BUFFER: usize = 1 << 17;
 
-/// A temporary stereo `f32` cache being written, then read back.
-pub(super) struct FloatCache {
+/// A temporary two-column `f32` cache being written, then read back.
+pub(crate) struct FloatCache {
     path: PathBuf,
     writer: Option<BufWriter<File>>,
     bytes: Vec<u8>,
@@ -36,14 +42,29 @@ fn temp_error(path: &Path, e: &std::io::Error) -> Error {
     Error::input(path, format!("temporary file: {e}"))
 }
 
+/// Numbers the caches of this process in the temporary directory.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
 impl FloatCache {
     /// A new, empty cache in a hidden file beside `dest` (same file system as
     /// the destination, so it has the room the destination will need).
-    pub(super) fn beside(dest: &Path) -> Result<Self> {
+    pub(crate) fn beside(dest: &Path) -> Result<Self> {
         let name = dest
             .file_name()
             .map_or_else(|| "mix".into(), |n| n.to_string_lossy().into_owned());
-        let path = dest.with_file_name(format!(".{name}.pass1-{}.f32", std::process::id()));
+        Self::create(dest.with_file_name(format!(".{name}.pass1-{}.f32", std::process::id())))
+    }
+
+    /// A new, empty cache in the system's temporary directory.
+    pub(crate) fn temporary() -> Result<Self> {
+        Self::create(std::env::temp_dir().join(format!(
+            ".mixmaster-{}-{}.f32",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        )))
+    }
+
+    fn create(path: PathBuf) -> Result<Self> {
         let file = File::create(&path)
             .map_err(|e| Error::input(&path, format!("cannot create temporary file: {e}")))?;
         Ok(Self {
@@ -54,8 +75,13 @@ impl FloatCache {
         })
     }
 
-    /// Appends the frames of `left` and `right` (equal lengths).
-    pub(super) fn push(&mut self, left: &[f32], right: &[f32]) -> Result<()> {
+    /// Frames pushed so far.
+    pub(crate) fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Appends one frame per pair of `left[i]`, `right[i]` (the two columns).
+    pub(crate) fn push(&mut self, left: &[f32], right: &[f32]) -> Result<()> {
         self.bytes.clear();
         for (l, r) in left.iter().zip(right) {
             self.bytes.extend_from_slice(&l.to_le_bytes());
@@ -72,7 +98,7 @@ impl FloatCache {
     }
 
     /// Flushes and closes the writing side.
-    pub(super) fn close(&mut self) -> Result<()> {
+    pub(crate) fn close(&mut self) -> Result<()> {
         if let Some(mut w) = self.writer.take() {
             w.flush().map_err(|e| temp_error(&self.path, &e))?;
         }
@@ -80,7 +106,7 @@ impl FloatCache {
     }
 
     /// Reads the cache from the start (after [`close`](Self::close)).
-    pub(super) fn reader(&self) -> Result<CacheReader> {
+    pub(crate) fn reader(&self) -> Result<CacheReader> {
         let file = File::open(&self.path)
             .map_err(|e| Error::input(&self.path, format!("cannot read temporary file: {e}")))?;
         Ok(CacheReader {
@@ -93,7 +119,7 @@ impl FloatCache {
 }
 
 /// Reads a [`FloatCache`] back in blocks.
-pub(super) struct CacheReader {
+pub(crate) struct CacheReader {
     inner: BufReader<File>,
     bytes: Vec<u8>,
     left: u64,
@@ -103,7 +129,7 @@ pub(super) struct CacheReader {
 impl CacheReader {
     /// Replaces `out` with the next (at most `max`) frames; returns how many
     /// (0 at the end).
-    pub(super) fn read(&mut self, out: &mut [Vec<f32>; 2], max: usize) -> Result<usize> {
+    pub(crate) fn read(&mut self, out: &mut [Vec<f32>; 2], max: usize) -> Result<usize> {
         let n = self.left.min(max as u64) as usize;
         self.bytes.resize(n * 8, 0);
         self.inner
