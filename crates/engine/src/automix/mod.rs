@@ -10,7 +10,7 @@
 //!
 //! **Invariance.** Every measurement the rules use is either scale-free (crest,
 //! loudness range, spectral shape, sibilance share, bleed ratio, note-change
-//! rate, active share) or moves 1:1
+//! rate, monophony, active share) or moves 1:1
 //! with the stem's gain (active loudness). The first insert trims each stem to
 //! a fixed staging loudness, so every later threshold meets the same signal
 //! whatever level the stem arrived at: scaling a stem by any gain leaves the
