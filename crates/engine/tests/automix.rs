@@ -188,14 +188,39 @@ fn signals() -> Vec<Vec<f64>> {
     vec![kick(), snare(), hats(), bass(), pad(), vocal()]
 }
 
-/// Writes the six stems into `dir/stems`, stem `i` scaled by `gains[i]` dB.
-fn stems(dir: &Path, sig: &[Vec<f64>], gains: &[f64]) -> PathBuf {
+/// Writes `parts` (name, signal, gain in dB) as WAV files into `dir/stems`.
+fn write_stems<'a>(
+    dir: &Path,
+    parts: impl IntoIterator<Item = (&'a str, &'a [f64], f64)>,
+) -> PathBuf {
     let s = dir.join("stems");
     std::fs::create_dir_all(&s).unwrap();
-    for ((name, x), g) in NAMES.iter().zip(sig).zip(gains) {
-        write(&s, &format!("{name}.wav"), x, *g);
+    for (name, x, gain_db) in parts {
+        write(&s, &format!("{name}.wav"), x, gain_db);
     }
     s
+}
+
+/// Writes the six stems into `dir/stems`, stem `i` scaled by `gains[i]` dB.
+fn stems(dir: &Path, sig: &[Vec<f64>], gains: &[f64]) -> PathBuf {
+    let parts = NAMES.iter().zip(sig).zip(gains);
+    write_stems(dir, parts.map(|((name, x), &g)| (*name, x.as_slice(), g)))
+}
+
+/// Automixes `parts` (name, signal), each written at a seeded random gain
+/// within ±10 dB.
+fn automix_at_random_gains(dir: &Path, parts: &[(&str, Vec<f64>)], seed: u64) -> AutomixReport {
+    let mut rng = Rng(seed);
+    let gained = parts
+        .iter()
+        .map(|(name, x)| (*name, x.as_slice(), 10.0 * rng.next()));
+    let s = write_stems(dir, gained);
+    run(dir, &s, false)
+}
+
+/// Index of the stem called `name` in `report`.
+fn stem_index(report: &AutomixReport, name: &str) -> usize {
+    report.stems.iter().position(|r| r.name == name).unwrap()
 }
 
 fn run(dir: &Path, stems_dir: &Path, render: bool) -> AutomixReport {
@@ -417,11 +442,15 @@ fn masking_of_the_lead_is_reduced() {
     // even at its target (the main accompaniment, 3.5 LU under the lead when
     // bass and guitar together sit 1 LU under it) its concentrated energy
     // still covers the formants: an EQ job.
-    let s = dir.path().join("stems");
-    std::fs::create_dir_all(&s).unwrap();
-    write(&s, "bass.wav", &bass(), 0.0);
-    write(&s, "guitar.wav", &guitar(), 12.0);
-    write(&s, "lead_vox.wav", &vocal(), 0.0);
+    let (bass, guitar, vocal) = (bass(), guitar(), vocal());
+    let s = write_stems(
+        dir.path(),
+        [
+            ("bass", &bass[..], 0.0),
+            ("guitar", &guitar[..], 12.0),
+            ("lead_vox", &vocal[..], 0.0),
+        ],
+    );
     let report = run(dir.path(), &s, false);
     let lead = report.lead_masking().expect("lead masking reported");
     eprintln!("lead masking before → after: {lead:?}");
@@ -542,8 +571,6 @@ fn melody(transpose: f64, tilt: f64, play_s: f64) -> Vec<f64> {
 #[test]
 fn the_melody_leads_whatever_its_name() {
     let dir = tempfile::tempdir().unwrap();
-    let s = dir.path().join("stems");
-    std::fs::create_dir_all(&s).unwrap();
     let parts = [
         ("01_kick", kick()),
         ("02_bass", bass()),
@@ -551,16 +578,11 @@ fn the_melody_leads_whatever_its_name() {
         ("04_fx_echoes", melody(1.0, 1.0, SECONDS)),
         ("05_pad_pad_4_choir", pad()),
     ];
-    let mut rng = Rng(0xfeed);
-    for (name, x) in &parts {
-        write(&s, &format!("{name}.wav"), x, 10.0 * rng.next());
-    }
-    let report = run(dir.path(), &s, false);
-    let by_name = |n: &str| report.stems.iter().position(|r| r.name == n).unwrap();
+    let report = automix_at_random_gains(dir.path(), &parts, 0xfeed);
     let (fx, ocarina, pad) = (
-        by_name("04_fx_echoes"),
-        by_name("03_pipe_ocarina"),
-        by_name("05_pad_pad_4_choir"),
+        stem_index(&report, "04_fx_echoes"),
+        stem_index(&report, "03_pipe_ocarina"),
+        stem_index(&report, "05_pad_pad_4_choir"),
     );
     let lead_why = &report.stems[fx].decisions;
     assert_eq!(
@@ -622,21 +644,17 @@ fn chords() -> Vec<f64> {
 #[test]
 fn the_melody_leads_over_a_chordal_part() {
     let dir = tempfile::tempdir().unwrap();
-    let s = dir.path().join("stems");
-    std::fs::create_dir_all(&s).unwrap();
     let parts = [
         ("01_kick", kick()),
         ("02_bass", bass()),
         ("03_keys_piano", chords()),
         ("04_reed_sax", melody(1.0, 1.0, 0.6 * SECONDS)),
     ];
-    let mut rng = Rng(0xc0de);
-    for (name, x) in &parts {
-        write(&s, &format!("{name}.wav"), x, 10.0 * rng.next());
-    }
-    let report = run(dir.path(), &s, false);
-    let by_name = |n: &str| report.stems.iter().position(|r| r.name == n).unwrap();
-    let (piano, sax) = (by_name("03_keys_piano"), by_name("04_reed_sax"));
+    let report = automix_at_random_gains(dir.path(), &parts, 0xc0de);
+    let (piano, sax) = (
+        stem_index(&report, "03_keys_piano"),
+        stem_index(&report, "04_reed_sax"),
+    );
     let (fp, fs) = (&report.stems[piano].features, &report.stems[sax].features);
     eprintln!(
         "piano: monophony {:.2}, {:.1} changes/s, {:.0} % present; sax: {:.2}, {:.1}/s, {:.0} %",

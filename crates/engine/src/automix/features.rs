@@ -894,6 +894,18 @@ mod tests {
         })
     }
 
+    /// The test tune's pitches, Hz.
+    const NOTES: [f64; 8] = [220.0, 247.0, 262.0, 294.0, 330.0, 294.0, 262.0, 196.0];
+
+    /// A legato tune at 48 kHz: 40 notes of 250 ms, no gap, no level change,
+    /// its pitches [`NOTES`] scaled by `transpose`.
+    fn legato_melody(transpose: f64) -> Vec<f32> {
+        let step = 48_000 / 4;
+        (0..40)
+            .flat_map(|k| tone(transpose * NOTES[k % NOTES.len()], k * step, step, 48_000.0))
+            .collect()
+    }
+
     /// A legato melody (a new pitch every 250 ms, no gap, no level change)
     /// reads its 4 note changes per second within 15 % although the energy
     /// onsets see none; a held chord reads (almost) no note change, with or
@@ -902,11 +914,7 @@ mod tests {
     fn legato_note_changes_are_counted_and_held_chords_are_not() {
         let fs = 48_000u32;
         let f = f64::from(fs);
-        let notes = [220.0, 247.0, 262.0, 294.0, 330.0, 294.0, 262.0, 196.0];
-        let step = fs as usize / 4;
-        let melody: Vec<f32> = (0..40)
-            .flat_map(|k| tone(notes[k % notes.len()], k * step, step, f))
-            .collect();
+        let melody = legato_melody(1.0);
         let chord: Vec<f32> = tone(220.0, 0, melody.len(), f)
             .zip(tone(277.2, 0, melody.len(), f))
             .zip(tone(329.6, 0, melody.len(), f))
@@ -959,22 +967,16 @@ mod tests {
     fn melody_is_monophonic_and_chords_are_not() {
         let fs = 48_000u32;
         let f = f64::from(fs);
-        let notes = [220.0, 247.0, 262.0, 294.0, 330.0, 294.0, 262.0, 196.0];
         let step = fs as usize / 4;
         let measure = |x: &[f32]| {
             let (h, hop, c) = hops_of(x, f);
             summarise(&h, fs, 1, x.len(), hop, &c).monophony
         };
-        let melody: Vec<f32> = (0..40)
-            .flat_map(|k| tone(notes[k % notes.len()], k * step, step, f))
-            .collect();
-        let low: Vec<f32> = (0..40)
-            .flat_map(|k| tone(notes[k % notes.len()] / 2.0, k * step, step, f))
-            .collect();
+        let (melody, low) = (legato_melody(1.0), legato_melody(0.5));
         // Triads (root, major third, fifth) on the same roots, a new one every 500 ms.
         let chords: Vec<f32> = (0..20)
             .flat_map(|k| {
-                let r = notes[k % notes.len()];
+                let r = NOTES[k % NOTES.len()];
                 let s = 2 * step;
                 tone(r, k * s, s, f)
                     .zip(tone(r * 1.26, k * s, s, f))
