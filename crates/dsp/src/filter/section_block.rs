@@ -7,8 +7,14 @@
 //! the compiler unrolls the sections, keeps every memory in a register for
 //! the whole block, and runs a channel pair's two lanes side by side (the two
 //! recursions are independent, which hides their latency). The arithmetic is
-//! the same TDF-II, in `f64`, with the same per-sample denormal flush as
-//! [`BiquadState::process`](super::biquad::BiquadState::process).
+//! the same TDF-II, in `f64`, as
+//! [`BiquadState::process`](super::biquad::BiquadState::process), except that
+//! the memories are flushed of denormals once per block instead of once per
+//! sample: the flush sat on the recursion's dependency chain. The results are
+//! the same unless a memory falls under the flush threshold (≈ −600 dBFS)
+//! within a block; a memory that small cannot decay into the subnormal range
+//! (10⁻³⁰⁸) within one block unless the section's poles lie close to the
+//! origin, and even then only until the block ends.
 
 use crate::denormal::flush;
 
@@ -30,13 +36,32 @@ pub struct PairState {
 }
 
 /// One TDF-II section on one lane: the same arithmetic as
-/// [`BiquadState::process`](super::biquad::BiquadState::process).
+/// [`BiquadState::process`](super::biquad::BiquadState::process), for
+/// callers that run sample by sample.
 #[inline(always)]
 pub(crate) fn section(c: &BiquadCoeffs, s1: &mut f64, s2: &mut f64, x: f64) -> f64 {
-    let y = c.b0 * x + *s1;
-    *s1 = flush(c.b1 * x - c.a1 * y + *s2);
-    *s2 = flush(c.b2 * x - c.a2 * y);
+    let y = section_unflushed(c, s1, s2, x);
+    *s1 = flush(*s1);
+    *s2 = flush(*s2);
     y
+}
+
+/// [`section`] without the denormal flush, for the block kernels, which
+/// flush once per block (see the module docs).
+#[inline(always)]
+fn section_unflushed(c: &BiquadCoeffs, s1: &mut f64, s2: &mut f64, x: f64) -> f64 {
+    let y = c.b0 * x + *s1;
+    *s1 = c.b1 * x - c.a1 * y + *s2;
+    *s2 = c.b2 * x - c.a2 * y;
+    y
+}
+
+/// Flushes the memories of `states` (see the module docs).
+fn flush_states(states: &mut [PairState]) {
+    for st in states {
+        st.s1 = st.s1.map(flush);
+        st.s2 = st.s2.map(flush);
+    }
 }
 
 fn run_pair<const N: usize>(
@@ -53,12 +78,16 @@ fn run_pair<const N: usize>(
             let PairState { s1, s2 } = sk;
             let [s1l, s1r] = s1;
             let [s2l, s2r] = s2;
-            x = [section(ck, s1l, s2l, x[0]), section(ck, s1r, s2r, x[1])];
+            x = [
+                section_unflushed(ck, s1l, s2l, x[0]),
+                section_unflushed(ck, s1r, s2r, x[1]),
+            ];
         }
         *l = x[0] as f32;
         *r = x[1] as f32;
     }
     states[..N].copy_from_slice(&s);
+    flush_states(&mut states[..N]);
 }
 
 fn run_single<const N: usize>(coeffs: &[BiquadCoeffs], states: &mut [PairState], buf: &mut [f32]) {
@@ -67,7 +96,7 @@ fn run_single<const N: usize>(coeffs: &[BiquadCoeffs], states: &mut [PairState],
     for v in buf.iter_mut() {
         let mut x = f64::from(*v);
         for (ck, (s1, s2)) in c.iter().zip(s.iter_mut()) {
-            x = section(ck, s1, s2, x);
+            x = section_unflushed(ck, s1, s2, x);
         }
         *v = x as f32;
     }
@@ -75,6 +104,7 @@ fn run_single<const N: usize>(coeffs: &[BiquadCoeffs], states: &mut [PairState],
         st.s1[0] = s1;
         st.s2[0] = s2;
     }
+    flush_states(&mut states[..N]);
 }
 
 /// Run `coeffs` (at most [`GROUP`] sections) in series over a channel pair,
