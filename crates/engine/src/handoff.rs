@@ -1,64 +1,96 @@
-//! Two cores on one stream: this thread produces blocks of stereo audio while
-//! a second one consumes them (writes, meters, caches), so a render costs the
+//! Two cores on one stream: this thread produces blocks while a second one
+//! consumes them (writes, meters, caches, mixes), so a render costs the
 //! slower of the two halves instead of their sum.
 //!
-//! Blocks cross a bounded channel ([`DEPTH`] blocks in flight) and their
-//! buffers come back on a second channel to be reused, so memory stays flat
-//! and nothing is allocated per block once the pipeline is full. Order is
-//! preserved, so results are identical to running both halves in turn.
+//! Blocks cross a bounded channel (`depth` in flight) and their buffers come
+//! back on a second channel to be reused, so memory stays flat and nothing is
+//! allocated per block once the pipeline is full. Order is preserved, so
+//! results are identical to running both halves in turn.
+//!
+//! [`pipelined`] carries stereo audio blocks (the mastering renders);
+//! [`pipelined_with`] any block type (the mix render's per-track packets).
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::{Error, Result};
 
-/// Blocks in flight between the two threads.
+/// Stereo blocks in flight between the two threads of [`pipelined`].
 const DEPTH: usize = 4;
 
 type Stereo = [Vec<f32>; 2];
 
-/// The producing end, handed to the producer: [`send`](Self::send) each block.
-pub(crate) struct Handoff {
-    full: SyncSender<Stereo>,
-    empty: Receiver<Stereo>,
+/// The producing end, handed to the producer: [`send_with`](Self::send_with)
+/// (or, for stereo audio, [`send`](Self::send)) each block.
+pub(crate) struct Handoff<T> {
+    full: SyncSender<T>,
+    empty: Receiver<T>,
 }
 
-impl Handoff {
-    /// Copies `block` (two channels) into a recycled buffer and hands it to
-    /// the consumer; waits while [`DEPTH`] blocks are already in flight.
+impl<T> Handoff<T> {
+    /// Fills a recycled block (or `fresh()`, while none has come back) with
+    /// `fill` and hands it to the consumer; waits while the pipeline is full.
     /// Fails only when the consumer has stopped (its error is reported instead).
-    pub(crate) fn send(&mut self, block: &[&[f32]]) -> Result<()> {
-        let mut buf = self.empty.try_recv().unwrap_or_default();
-        for (dst, src) in buf.iter_mut().zip(block) {
-            dst.clear();
-            dst.extend_from_slice(src);
-        }
-        self.full.send(buf).map_err(|_| Error::ConsumerStopped)
+    pub(crate) fn send_with(
+        &mut self,
+        fresh: impl FnOnce() -> T,
+        fill: impl FnOnce(&mut T),
+    ) -> Result<()> {
+        let mut block = self.empty.try_recv().unwrap_or_else(|_| fresh());
+        fill(&mut block);
+        self.full.send(block).map_err(|_| Error::ConsumerStopped)
     }
 }
 
-/// Runs `consume(&mut sink, block)` on a second thread for every block that
-/// `produce` sends through its [`Handoff`], and returns what `produce`
-/// returned with the sink. The consumer's error wins over the producer's: a
-/// producer fails late, when it finds the consumer gone.
-pub(crate) fn pipelined<S, A>(
+impl Handoff<Stereo> {
+    /// Copies `block` (two channels) into a recycled buffer and hands it over.
+    pub(crate) fn send(&mut self, block: &[&[f32]]) -> Result<()> {
+        self.send_with(Stereo::default, |buf| {
+            for (dst, src) in buf.iter_mut().zip(block) {
+                dst.clear();
+                dst.extend_from_slice(src);
+            }
+        })
+    }
+}
+
+/// Runs `consume(&mut sink, block)` on a second thread for every stereo block
+/// that `produce` sends through its [`Handoff`], and returns what `produce`
+/// returned with the sink (see [`pipelined_with`]).
+pub(crate) fn pipelined<S: Send, A>(
     sink: S,
     mut consume: impl FnMut(&mut S, &[&[f32]]) -> Result<()> + Send,
-    produce: impl FnOnce(&mut Handoff) -> Result<A>,
-) -> Result<(A, S)>
-where
-    S: Send,
-{
+    produce: impl FnOnce(&mut Handoff<Stereo>) -> Result<A>,
+) -> Result<(A, S)> {
+    pipelined_with(
+        DEPTH,
+        sink,
+        move |sink, buf: &Stereo| consume(sink, &[&buf[0], &buf[1]]),
+        produce,
+    )
+}
+
+/// Runs `consume(&mut sink, block)` on a second thread for every block that
+/// `produce` sends through its [`Handoff`], at most `depth` blocks in flight,
+/// and returns what `produce` returned with the sink. The consumer's error
+/// wins over the producer's: a producer fails late, when it finds the
+/// consumer gone.
+pub(crate) fn pipelined_with<T: Send, S: Send, A>(
+    depth: usize,
+    sink: S,
+    mut consume: impl FnMut(&mut S, &T) -> Result<()> + Send,
+    produce: impl FnOnce(&mut Handoff<T>) -> Result<A>,
+) -> Result<(A, S)> {
     std::thread::scope(|scope| {
-        let (full_tx, full_rx) = sync_channel::<Stereo>(DEPTH);
-        // Never more than DEPTH + 2 buffers exist: DEPTH queued, one being
+        let (full_tx, full_rx) = sync_channel::<T>(depth);
+        // Never more than depth + 2 blocks exist: depth queued, one being
         // consumed and one being filled.
-        let (empty_tx, empty_rx) = sync_channel::<Stereo>(DEPTH + 2);
+        let (empty_tx, empty_rx) = sync_channel::<T>(depth + 2);
         let worker = scope.spawn(move || -> Result<S> {
             let mut sink = sink;
-            for buf in full_rx {
-                consume(&mut sink, &[&buf[0], &buf[1]])?;
+            for block in full_rx {
+                consume(&mut sink, &block)?;
                 // The producer may be finished and gone: then nothing recycles.
-                let _ = empty_tx.try_send(buf);
+                let _ = empty_tx.try_send(block);
             }
             Ok(sink)
         });

@@ -43,7 +43,6 @@
 //! it are cut.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
 
 use mixmaster_analysis::IntegratedLoudness;
 use mixmaster_dsp::{Chain, ProcessSpec, Processor};
@@ -57,6 +56,7 @@ use super::session::{MASTER, Polarity, Session};
 use super::source::TrackSource;
 use super::validate;
 use crate::float_cache::{CacheReader, FloatCache};
+use crate::handoff::pipelined_with;
 use crate::{Error, Progress, Result};
 use mixmaster_analysis::true_peak::{TruePeakMeter, to_dbtp};
 
@@ -585,7 +585,7 @@ const DEPTH: usize = 3;
 /// behind, so both cores stay busy; returns the mix stage's cached outputs.
 fn pass1(
     graph: &mut Graph,
-    mut out: Pass1,
+    out: Pass1,
     pool: &rayon::ThreadPool,
     progress: &mut dyn Progress,
 ) -> Result<Pass1> {
@@ -593,19 +593,14 @@ fn pass1(
     let mixer = &mut graph.mixer;
     let lat = graph.latency as u64;
     let count = tracks.nodes.len();
-    std::thread::scope(|scope| {
-        let (full_tx, full_rx) = sync_channel::<Packet>(DEPTH);
-        let (empty_tx, empty_rx) = sync_channel::<Packet>(DEPTH + 2);
-        let worker = scope.spawn(move || -> Result<Pass1> {
-            for packet in full_rx {
-                mixer.process(&packet, BLOCK);
-                out.take(mixer, packet.start, packet.end)?;
-                // The producer may be finished and gone: then nothing recycles.
-                let _ = empty_tx.try_send(packet);
-            }
-            Ok(out)
-        });
-        let produced = (|| -> Result<()> {
+    let ((), out) = pipelined_with(
+        DEPTH,
+        out,
+        |out, packet: &Packet| {
+            mixer.process(packet, BLOCK);
+            out.take(mixer, packet.start, packet.end)
+        },
+        |handoff| {
             let mut pos = 0u64;
             loop {
                 if let Some(e) = tracks.content_end()
@@ -614,19 +609,20 @@ fn pass1(
                     return Ok(());
                 }
                 pool.install(|| tracks.process(pos, BLOCK))?;
-                let mut packet = empty_rx.try_recv().unwrap_or_else(|_| Packet::new(count));
-                tracks.hand_over(&mut packet);
-                packet.start = pos;
-                packet.end = tracks.content_end();
-                full_tx.send(packet).map_err(|_| Error::ConsumerStopped)?;
+                handoff.send_with(
+                    || Packet::new(count),
+                    |packet| {
+                        tracks.hand_over(packet);
+                        packet.start = pos;
+                        packet.end = tracks.content_end();
+                    },
+                )?;
                 pos += BLOCK as u64;
                 progress.advance(BLOCK as u64);
             }
-        })();
-        drop(full_tx);
-        let out = worker.join().expect("mix stage thread panicked")?;
-        produced.map(|()| out)
-    })
+        },
+    )?;
+    Ok(out)
 }
 
 /// Frames each output copies per turn in pass 2 (between progress updates).
