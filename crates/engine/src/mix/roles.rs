@@ -73,8 +73,12 @@ fn token_role(t: &str) -> Option<Role> {
 /// synthesiser pad with a vocal timbre (General MIDI programs 89–96 are the
 /// "Synth Pad" family, and "Pad 4 (choir)" is program 92; GM 1 sound set) —
 /// a sustained bed, not a singer. Otherwise backing-vocal words win over
-/// lead-vocal words ("lead_bv" is a backing vocal); otherwise the first
-/// meaningful token wins.
+/// lead-vocal words ("lead_bv" is a backing vocal); a piano word wins over
+/// keyboard words: "keys" names the family (General MIDI files the pianos
+/// under it, and "keys_acoustic_grand_piano" is how such stems are named),
+/// "piano" the instrument, and the piano is usually the main harmonic
+/// accompaniment rather than a keyboard colour; otherwise the first meaningful
+/// token wins.
 pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
     let toks = tokens(stem);
     let roles: Vec<(Role, &String)> = toks
@@ -84,8 +88,10 @@ pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
     if let Some((r, t)) = roles.iter().find(|(r, _)| *r == Role::Pad) {
         return Some((*r, (*t).clone()));
     }
-    if let Some((r, t)) = roles.iter().find(|(r, _)| *r == Role::BackingVocal) {
-        return Some((*r, (*t).clone()));
+    for specific in [Role::BackingVocal, Role::Piano] {
+        if let Some((r, t)) = roles.iter().find(|(r, _)| *r == specific) {
+            return Some((*r, (*t).clone()));
+        }
     }
     roles.first().map(|(r, t)| (*r, (*t).clone()))
 }
@@ -197,7 +203,10 @@ mod tests {
         assert_eq!(role("OH L"), Some(Role::Overheads));
         assert_eq!(role("01_bass_acoustic_bass"), Some(Role::Bass));
         assert_eq!(role("Gtr DI"), Some(Role::Guitar));
-        assert_eq!(role("02_keys_acoustic_grand_piano"), Some(Role::Keys));
+        // The instrument over its family: a piano, not just keys.
+        assert_eq!(role("02_keys_acoustic_grand_piano"), Some(Role::Piano));
+        assert_eq!(role("Keys_Piano_L"), Some(Role::Piano));
+        assert_eq!(role("keys_rhodes"), Some(Role::Keys));
         assert_eq!(role("Str Section"), Some(Role::Strings));
         assert_eq!(role("Lead Vox"), Some(Role::LeadVocal));
         assert_eq!(role("lead_bv_2"), Some(Role::BackingVocal));
