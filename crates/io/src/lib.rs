@@ -29,6 +29,7 @@ mod opus;
 mod resample;
 mod sniff;
 mod tags;
+mod wav_block;
 mod write;
 
 pub use atomic::write_file_atomic;

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::flac::FlacWriter;
 use crate::format::{EncodeSpec, FileFormat, SampleFormat, quantize};
 use crate::tags::{self, Tags};
+use crate::wav_block::WavBlockWriter;
 
 /// Policy for a write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub fn check_output(path: &Path, opts: &WriteOptions) -> Result<()> {
 
 /// The encoder behind an [`AudioWriter`].
 enum Sink {
-    Wav(hound::WavWriter<BufWriter<File>>),
+    Wav(WavBlockWriter<BufWriter<File>>),
     Aiff(AiffWriter<BufWriter<File>>),
     Flac(Box<FlacWriter<BufWriter<File>>>),
 }
@@ -186,19 +187,9 @@ impl AudioWriter {
         let enc_err = |e: std::io::Error| Error::Encode(path.into(), e.to_string());
         let sink = match spec.format {
             FileFormat::Wav => {
-                let wav_spec = hound::WavSpec {
-                    channels: channels as u16,
-                    sample_rate,
-                    bits_per_sample: bits,
-                    sample_format: if spec.sample_format == SampleFormat::Float32 {
-                        hound::SampleFormat::Float
-                    } else {
-                        hound::SampleFormat::Int
-                    },
-                };
-                hound::WavWriter::new(out, wav_spec)
+                WavBlockWriter::new(out, sample_rate, channels as u16, spec.sample_format)
                     .map(Sink::Wav)
-                    .map_err(|e| Error::Encode(path.into(), e.to_string()))?
+                    .map_err(enc_err)?
             }
             FileFormat::Aiff => AiffWriter::new(out, sample_rate, channels as u16, bits)
                 .map(Sink::Aiff)
@@ -224,7 +215,7 @@ impl AudioWriter {
     /// Appends one block: one slice per channel, all the same length, full scale ±1.0.
     /// Integer formats round to nearest and clamp; Float32 is written as-is.
     pub fn write_block(&mut self, block: &[&[f32]]) -> Result<()> {
-        let frames = check_block(&self.dest, self.channels, block)?;
+        check_block(&self.dest, self.channels, block)?;
         let bits = self.spec.sample_format.bits();
         let dest = self.dest.as_path();
         let enc = |e: &dyn std::fmt::Display| Error::Encode(dest.into(), e.to_string());
@@ -232,17 +223,7 @@ impl AudioWriter {
             return Err(enc(&"writer already failed"));
         };
         if let Sink::Wav(w) = sink {
-            for i in 0..frames {
-                for ch in block {
-                    let r = if self.spec.sample_format == SampleFormat::Float32 {
-                        w.write_sample(ch[i])
-                    } else {
-                        w.write_sample(quantize(ch[i], bits))
-                    };
-                    r.map_err(|e| enc(&e))?;
-                }
-            }
-            return Ok(());
+            return w.write_block(block).map_err(|e| enc(&e));
         }
         for (dst, src) in self.ints.iter_mut().zip(block) {
             dst.clear();
@@ -265,7 +246,7 @@ impl AudioWriter {
             .take()
             .ok_or_else(|| enc(&"writer already failed"))?;
         let flushed = match sink {
-            Sink::Wav(w) => w.finalize().map_err(|e| enc(&e)),
+            Sink::Wav(w) => w.finish().map(drop).map_err(|e| enc(&e)),
             Sink::Aiff(w) => w.finish().map(drop).map_err(|e| enc(&e)),
             Sink::Flac(w) => w.finish().map(drop).map_err(|e| enc(&e)),
         };
