@@ -15,8 +15,7 @@
 //!   of that excess, at most [`MAX_CUT_DB`], with the band's own bandwidth
 //!   (Q = centre / width).
 
-use mixmaster_dsp::filter::biquad::FilterType;
-use mixmaster_dsp::filter::{BandShape, EqBand};
+use mixmaster_dsp::filter::EqBand;
 
 use super::super::mix::Role;
 use super::super::mix::inserts::{BandKind, BandSpec};
@@ -97,25 +96,11 @@ pub fn high_pass(role: Role, f: &StemFeatures) -> BandSpec {
     }
 }
 
-/// The DSP band a spec describes (the same mapping the renderer uses).
-fn dsp_band(b: &BandSpec) -> EqBand {
-    let order = (b.slope_db_oct / 6.0).round().clamp(1.0, 8.0) as u8;
-    let shape = match b.kind {
-        BandKind::Bell => BandShape::Biquad(FilterType::Peak),
-        BandKind::LowShelf => BandShape::Biquad(FilterType::LowShelf),
-        BandKind::HighShelf => BandShape::Biquad(FilterType::HighShelf),
-        BandKind::Notch => BandShape::Biquad(FilterType::Notch),
-        BandKind::LowCut => BandShape::ButterworthHighPass(order),
-        BandKind::HighCut => BandShape::ButterworthLowPass(order),
-    };
-    EqBand::new(shape, b.freq_hz, b.q, b.gain_db)
-}
-
 /// The EQ's gain at each critical band's centre, dB (sampled at the band's
 /// geometric centre: a fair summary for the bell widths used here).
 pub fn band_gains(bands: &[BandSpec], sample_rate: u32) -> [f64; BANDS] {
     let fs = f64::from(sample_rate);
-    let dsp: Vec<EqBand> = bands.iter().map(dsp_band).collect();
+    let dsp: Vec<EqBand> = bands.iter().map(BandSpec::to_band).collect();
     let mut g = [0.0; BANDS];
     for (b, out) in g.iter_mut().enumerate() {
         let (lo, hi) = band_edges(b, fs / 2.0);

@@ -44,9 +44,10 @@ fn lin(db: f64) -> f64 {
     10f64.powf(db / 10.0)
 }
 
-/// Per band: the energy-weighted excess of the maskers' sum over the target
-/// (dB) and the target's energy in that band (linear, for weighting).
-pub fn band_excess(target: &Source, maskers: &[Source]) -> ([f64; BANDS], [f64; BANDS]) {
+/// Visits every cell (segment × band) where `target` is audible — within
+/// 40 dB of its loudest cell — with the band, the target's power there and the
+/// maskers' summed power there (linear, after their gains).
+fn audible_cells(target: &Source, maskers: &[Source], mut visit: impl FnMut(usize, f64, f64)) {
     let tg: Vec<f64> = target.gain_db.iter().map(|g| lin(*g)).collect();
     let mg: Vec<Vec<f64>> = maskers
         .iter()
@@ -58,8 +59,6 @@ pub fn band_excess(target: &Source, maskers: &[Source]) -> ([f64; BANDS], [f64; 
         .flat_map(|s| s.iter().zip(&tg).map(|(p, g)| f64::from(*p) * g))
         .fold(0.0, f64::max);
     let audible = max * 1e-4;
-    let mut num = [0.0; BANDS];
-    let mut den = [0.0; BANDS];
     for (i, seg) in target.segments.iter().enumerate() {
         for b in 0..BANDS {
             let pt = f64::from(seg[b]) * tg[b];
@@ -71,12 +70,22 @@ pub fn band_excess(target: &Source, maskers: &[Source]) -> ([f64; BANDS], [f64; 
                 .zip(&mg)
                 .filter_map(|(m, g)| m.segments.get(i).map(|s| f64::from(s[b]) * g[b]))
                 .sum();
-            if pm > pt {
-                num[b] += pt * 10.0 * (pm / pt).log10();
-            }
-            den[b] += pt;
+            visit(b, pt, pm);
         }
     }
+}
+
+/// Per band: the energy-weighted excess of the maskers' sum over the target
+/// (dB) and the target's energy in that band (linear, for weighting).
+pub fn band_excess(target: &Source, maskers: &[Source]) -> ([f64; BANDS], [f64; BANDS]) {
+    let mut num = [0.0; BANDS];
+    let mut den = [0.0; BANDS];
+    audible_cells(target, maskers, |b, pt, pm| {
+        if pm > pt {
+            num[b] += pt * 10.0 * (pm / pt).log10();
+        }
+        den[b] += pt;
+    });
     let mut excess = [0.0; BANDS];
     for b in 0..BANDS {
         if den[b] > 0.0 {
@@ -88,36 +97,14 @@ pub fn band_excess(target: &Source, maskers: &[Source]) -> ([f64; BANDS], [f64; 
 
 /// The masking of `target` by the sum of `maskers`.
 pub fn masking(target: &Source, maskers: &[Source]) -> Masking {
-    let tg: Vec<f64> = target.gain_db.iter().map(|g| lin(*g)).collect();
-    let mg: Vec<Vec<f64>> = maskers
-        .iter()
-        .map(|m| m.gain_db.iter().map(|g| lin(*g)).collect())
-        .collect();
-    let max = target
-        .segments
-        .iter()
-        .flat_map(|s| s.iter().zip(&tg).map(|(p, g)| f64::from(*p) * g))
-        .fold(0.0, f64::max);
-    let audible = max * 1e-4;
     let (mut excess, mut masked, mut total) = (0.0, 0.0, 0.0);
-    for (i, seg) in target.segments.iter().enumerate() {
-        for b in 0..BANDS {
-            let pt = f64::from(seg[b]) * tg[b];
-            if pt <= audible || pt <= 0.0 {
-                continue;
-            }
-            let pm: f64 = maskers
-                .iter()
-                .zip(&mg)
-                .filter_map(|(m, g)| m.segments.get(i).map(|s| f64::from(s[b]) * g[b]))
-                .sum();
-            total += pt;
-            if pm > pt {
-                excess += pt * 10.0 * (pm / pt).log10();
-                masked += pt;
-            }
+    audible_cells(target, maskers, |_, pt, pm| {
+        total += pt;
+        if pm > pt {
+            excess += pt * 10.0 * (pm / pt).log10();
+            masked += pt;
         }
-    }
+    });
     if total <= 0.0 {
         return Masking {
             excess_db: 0.0,

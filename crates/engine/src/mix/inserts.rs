@@ -343,7 +343,9 @@ impl BandSpec {
         Ok(())
     }
 
-    fn to_band(&self) -> EqBand {
+    /// The DSP band this spec describes (also what the automix's EQ
+    /// predictions evaluate, so they match the render).
+    pub(crate) fn to_band(&self) -> EqBand {
         let order = (self.slope_db_oct / 6.0).round().clamp(1.0, 8.0) as u8;
         let shape = match self.kind {
             BandKind::Bell => BandShape::Biquad(FilterType::Peak),
