@@ -1,6 +1,7 @@
 //! The JSON API under `/api`: jobs, their live events, report and files.
 
 use std::convert::Infallible;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -175,13 +176,13 @@ pub async fn get(
     Ok(Json(view(&state, job)?))
 }
 
-/// `POST /api/jobs`: multipart `mix`, optional `reference`, `targets[]`,
-/// `lufs`, `ceiling`, `fade_in`, `fade_out`, `max_limiting` → 202 `{id}`.
-pub async fn create(
-    State(state): State<Arc<AppState>>,
+/// The start of every upload: a readable 400 if the body is not multipart, a
+/// fresh job id and its folder.
+async fn new_upload(
+    state: &AppState,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, ApiError> {
-    let mut multipart = multipart.map_err(|e| {
+) -> Result<(Multipart, String, PathBuf), ApiError> {
+    let multipart = multipart.map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("expected a multipart/form-data upload: {}", e.body_text()),
@@ -192,6 +193,31 @@ pub async fn create(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| ApiError::internal(format!("cannot create the job folder: {e}")))?;
+    Ok((multipart, id, dir))
+}
+
+/// Queues a recorded job and answers 202 with its id, state and place in the
+/// queue.
+fn queued(state: &AppState, id: String) -> Result<Response, ApiError> {
+    let db = &state.runner.db;
+    state.runner.events.state(&id, Some(JobState::Queued));
+    state.runner.enqueue(id.clone());
+    let position = db.job(&id)?.map(|j| db.queue_position(j.seq)).transpose()?;
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, format!("/api/jobs/{id}"))],
+        Json(serde_json::json!({ "id": id, "state": "queued", "position": position })),
+    )
+        .into_response())
+}
+
+/// `POST /api/jobs`: multipart `mix`, optional `reference`, `targets[]`,
+/// `lufs`, `ceiling`, `fade_in`, `fade_out`, `max_limiting` → 202 `{id}`.
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let (mut multipart, id, dir) = new_upload(&state, multipart).await?;
     let received = upload::receive(&mut multipart, &dir, state.max_upload).await;
     let upload = match received {
         Ok(u) => u,
@@ -236,15 +262,7 @@ pub async fn create(
         let _ = tokio::fs::remove_dir_all(&dir).await;
         return Err(e.into());
     }
-    state.runner.events.state(&id, Some(JobState::Queued));
-    state.runner.enqueue(id.clone());
-    let position = db.job(&id)?.map(|j| db.queue_position(j.seq)).transpose()?;
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, format!("/api/jobs/{id}"))],
-        Json(serde_json::json!({ "id": id, "state": "queued", "position": position })),
-    )
-        .into_response())
+    queued(&state, id)
 }
 
 /// `POST /api/albums`: multipart `track` files in running order, optional
@@ -256,17 +274,7 @@ pub async fn create_album(
     State(state): State<Arc<AppState>>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let mut multipart = multipart.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("expected a multipart/form-data upload: {}", e.body_text()),
-        )
-    })?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let dir = state.runner.job_dir(&id);
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| ApiError::internal(format!("cannot create the job folder: {e}")))?;
+    let (mut multipart, id, dir) = new_upload(&state, multipart).await?;
     let upload = match crate::album::receive(&mut multipart, &dir, state.max_upload).await {
         Ok(u) => u,
         Err(e) => {
@@ -293,15 +301,7 @@ pub async fn create_album(
         let _ = tokio::fs::remove_dir_all(&dir).await;
         return Err(e.into());
     }
-    state.runner.events.state(&id, Some(JobState::Queued));
-    state.runner.enqueue(id.clone());
-    let position = db.job(&id)?.map(|j| db.queue_position(j.seq)).transpose()?;
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, format!("/api/jobs/{id}"))],
-        Json(serde_json::json!({ "id": id, "state": "queued", "position": position })),
-    )
-        .into_response())
+    queued(&state, id)
 }
 
 /// `POST /api/jobs/{id}/rerun`: queue a finished, failed or interrupted job again.
