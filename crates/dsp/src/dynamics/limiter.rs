@@ -297,18 +297,11 @@ impl LookaheadGain {
         self.last_held_db
     }
 
-    /// Average an envelope (dB ≥ the held reduction) into the output gain.
+    /// Average an envelope (dB ≥ the held reduction) into the output
+    /// reduction (dB ≥ 0; [`reduction_to_gain`] turns it into the gain).
     #[inline]
     fn smooth(&mut self, env_db: f64) -> f64 {
-        let avg = self.average_db.push(env_db);
-        // The branch-free dB conversion of the compressor (relative error
-        // < 2·10⁻¹⁰, i.e. 2·10⁻⁹ dB, far inside the detection margins), a few
-        // times cheaper than libm's exp.
-        if avg > 0.0 {
-            fast_db::db_to_gain(-avg)
-        } else {
-            1.0
-        }
+        self.average_db.push(env_db)
     }
 
     fn reset(&mut self) {
@@ -362,6 +355,49 @@ impl Release {
     }
 }
 
+/// The gain of a reduction of `db` dB (≥ 0; 0 gives exactly 1), by the
+/// branch-free dB conversion of the compressor (relative error < 2·10⁻¹⁰,
+/// i.e. 2·10⁻⁹ dB, far inside the detection margins), a few times cheaper
+/// than libm's exp.
+#[inline(always)]
+fn reduction_to_gain(db: f64) -> f64 {
+    if db > 0.0 {
+        fast_db::db_to_gain(-db)
+    } else {
+        1.0
+    }
+}
+
+/// [`reduction_to_gain`] over a block, in place. The conversion is a
+/// polynomial with no dependence between frames, so it runs here, 4 frames
+/// per vector, after the sequential hold/release/average pass has produced
+/// the whole block's reductions (inside that pass each conversion sat on the
+/// frame's critical path).
+fn reductions_to_gains(buf: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { reductions_to_gains_avx2(buf) };
+        return;
+    }
+    reductions_to_gains_portable(buf);
+}
+
+/// [`reductions_to_gains`] with 4-lane vectors: the same operations (no
+/// fused multiply-add), so the same results.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn reductions_to_gains_avx2(buf: &mut [f64]) {
+    reductions_to_gains_portable(buf);
+}
+
+#[inline(always)]
+fn reductions_to_gains_portable(buf: &mut [f64]) {
+    for v in buf {
+        *v = reduction_to_gain(*v);
+    }
+}
+
 #[inline]
 fn snap(db: f64) -> f64 {
     if db < SNAP_DB { 0.0 } else { flush(db) }
@@ -386,12 +422,13 @@ impl Stage1 {
         }
     }
 
-    /// Gain for the frame `window − 1` frames before the one whose interval
-    /// peak is `interval_peak`, limiting to `threshold` (linear).
+    /// Reduction (dB ≥ 0, 0 at rest) for the frame `window − 1` frames
+    /// before the one whose interval peak is `interval_peak`, limiting to
+    /// `threshold` (linear); [`reduction_to_gain`] gives the gain.
     #[inline]
-    fn gain(&mut self, interval_peak: f64, threshold: f64) -> f64 {
+    fn reduction_db(&mut self, interval_peak: f64, threshold: f64) -> f64 {
         if self.hold.resting(interval_peak, threshold) {
-            return 1.0;
+            return 0.0;
         }
         let need_db = self.hold.held_reduction_db(interval_peak, threshold);
         // A zero envelope also means the release has fully recovered.
@@ -457,9 +494,10 @@ impl DriveModel {
     /// (linear, ≤ 1, the drive not included) of the frame `lag()` earlier.
     #[inline]
     pub fn next(&mut self, undriven_peak: f32) -> f32 {
-        let g = self
-            .stage1
-            .gain(self.drive * f64::from(undriven_peak), self.threshold);
+        let g = reduction_to_gain(
+            self.stage1
+                .reduction_db(self.drive * f64::from(undriven_peak), self.threshold),
+        );
         self.min_gain = self.min_gain.min(g);
         g as f32
     }
@@ -508,7 +546,8 @@ struct Scratch {
     drive: [f64; MAX_FRAMES],
     /// Stage-1 gain, delayed to line up with the output frame.
     gain1: [f64; MAX_FRAMES],
-    /// Stage-1 gain per input frame, then the safety stage's per output frame.
+    /// Stage-1 reduction (dB), then gain, per input frame; then the same for
+    /// the safety stage per output frame.
     gain: [f64; MAX_FRAMES],
     peaks: [f32; MAX_FRAMES],
 }
@@ -653,8 +692,11 @@ impl Limiter {
                 .detect_planar(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]),
         }
         for ((g1, &peak), &ceiling) in sc.gain[..n].iter_mut().zip(&sc.peaks).zip(&sc.ceiling) {
-            *g1 = self.stage1.gain(f64::from(peak), ceiling * main_margin);
+            *g1 = self
+                .stage1
+                .reduction_db(f64::from(peak), ceiling * main_margin);
         }
+        reductions_to_gains(&mut sc.gain[..n]);
         for ch in 0..nch {
             let at = ch * MAX_FRAMES..ch * MAX_FRAMES + n;
             let out = &mut sc.stage1[at.clone()];
@@ -674,13 +716,14 @@ impl Limiter {
             let threshold = ceiling * safety_margin;
             let peak = f64::from(peak);
             *g2 = if self.safety.resting(peak, threshold) {
-                1.0
+                0.0
             } else {
                 let need2_db = self.safety.held_reduction_db(peak, threshold);
                 self.safety.note_rest(need2_db, need2_db);
                 self.safety.smooth(need2_db)
             };
         }
+        reductions_to_gains(&mut sc.gain[..n]);
         for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
             let at = ch * MAX_FRAMES..ch * MAX_FRAMES + n;
             let delayed = &mut sc.driven[at.clone()];
