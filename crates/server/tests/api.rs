@@ -368,46 +368,23 @@ async fn bad_requests_get_clear_json_errors() {
         (400, true),
         "{msg}"
     );
-    let (status, msg) = error_of(
-        post(form(wav(0.2, 8_000), "a.wav", &[("targets[]", "spotifyy")]))
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (status, msg.contains("unknown target 'spotifyy'")),
-        (400, true),
-        "{msg}"
-    );
-    let (status, msg) = error_of(
-        post(form(wav(0.2, 8_000), "a.wav", &[("lufs", "-9")]))
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!((status, msg.contains("together")), (400, true), "{msg}");
-    let (status, msg) = error_of(
-        post(form(
-            wav(0.2, 8_000),
-            "a.wav",
-            &[("lufs", "loud"), ("ceiling", "-1")],
-        ))
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!((status, msg.contains("not a number")), (400, true), "{msg}");
-    let (status, msg) = error_of(
-        post(form(wav(0.2, 8_000), "a.wav", &[("colour", "red")]))
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (status, msg.contains("unknown field 'colour'")),
-        (400, true),
-        "{msg}"
-    );
+    for (fields, says) in [
+        (
+            &[("targets[]", "spotifyy")][..],
+            "unknown target 'spotifyy'",
+        ),
+        (&[("lufs", "-9")][..], "together"),
+        (&[("lufs", "loud"), ("ceiling", "-1")][..], "not a number"),
+        (&[("colour", "red")][..], "unknown field 'colour'"),
+    ] {
+        let r = post(form(wav(0.2, 8_000), "a.wav", fields)).await.unwrap();
+        let (status, msg) = error_of(r).await;
+        assert_eq!(
+            (status, msg.contains(says)),
+            (400, true),
+            "{fields:?}: {msg}"
+        );
+    }
     let r = client
         .post(server.url("/api/jobs"))
         .body("{}")
