@@ -10,6 +10,11 @@ use serde_json::Value;
 
 const JOB_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Sends a request that must reach the server.
+async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.expect("the server answers")
+}
+
 async fn error_of(r: reqwest::Response) -> (u16, String) {
     let status = r.status().as_u16();
     let body: Value = r.json().await.expect("errors are JSON");
@@ -32,16 +37,8 @@ async fn jobs_queue_behind_the_worker_and_queued_jobs_can_be_deleted() {
         job(&client, &server, &first).await,
         job(&client, &server, &second).await,
     );
-    let report = client
-        .get(server.url(&format!("/api/jobs/{second}/report")))
-        .send()
-        .await
-        .unwrap();
-    let rerun = client
-        .post(server.url(&format!("/api/jobs/{second}/rerun")))
-        .send()
-        .await
-        .unwrap();
+    let report = send(client.get(server.url(&format!("/api/jobs/{second}/report")))).await;
+    let rerun = send(client.post(server.url(&format!("/api/jobs/{second}/rerun")))).await;
     let still = job(&client, &server, &first).await;
     // Only meaningful while the blocker still runs (it takes seconds; these take milliseconds).
     if still["state"] == "queued" {
@@ -72,11 +69,7 @@ async fn jobs_queue_behind_the_worker_and_queued_jobs_can_be_deleted() {
             tokio::spawn(async move { client.get(url).send().await.unwrap().text().await.unwrap() })
         };
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let r = client
-            .delete(server.url(&format!("/api/jobs/{second}")))
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.delete(server.url(&format!("/api/jobs/{second}")))).await;
         assert_eq!(r.status(), 204);
         let stream = tokio::time::timeout(Duration::from_secs(10), watcher)
             .await
@@ -88,11 +81,7 @@ async fn jobs_queue_behind_the_worker_and_queued_jobs_can_be_deleted() {
     }
     // A running job cannot be deleted.
     if job(&client, &server, &blocker).await["state"] == "running" {
-        let r = client
-            .delete(server.url(&format!("/api/jobs/{blocker}")))
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.delete(server.url(&format!("/api/jobs/{blocker}")))).await;
         assert_eq!(error_of(r).await.0, 409);
     }
     for id in [&blocker, &first] {
@@ -145,11 +134,8 @@ async fn a_job_runs_end_to_end_and_every_endpoint_answers() {
             200
         );
     }
-    let targets: Value = client
-        .get(server.url("/api/targets"))
-        .send()
+    let targets: Value = send(client.get(server.url("/api/targets")))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -222,11 +208,7 @@ async fn a_job_runs_end_to_end_and_every_endpoint_answers() {
     assert!(j["ab"]["gain_db"].as_f64().unwrap().abs() < 30.0);
 
     // A delivery: a WAV of about the upload's length, named after the upload.
-    let r = client
-        .get(server.url(&format!("/api/jobs/{id}/files/master-cd.wav")))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.get(server.url(&format!("/api/jobs/{id}/files/master-cd.wav")))).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "audio/wav");
     assert!(
@@ -246,11 +228,7 @@ async fn a_job_runs_end_to_end_and_every_endpoint_answers() {
     assert!((1.0..=2.1).contains(&seconds), "{seconds} s");
 
     // The report: HTML naming the upload, locked down by CSP.
-    let r = client
-        .get(server.url(&format!("/api/jobs/{id}/report")))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.get(server.url(&format!("/api/jobs/{id}/report")))).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -272,22 +250,15 @@ async fn a_job_runs_end_to_end_and_every_endpoint_answers() {
     );
 
     // List: newest first.
-    let list: Value = client
-        .get(server.url("/api/jobs"))
-        .send()
+    let list: Value = send(client.get(server.url("/api/jobs")))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(list[0]["id"], id.as_str());
 
     // Re-run: queued again, done again, files back.
-    let r = client
-        .post(server.url(&format!("/api/jobs/{id}/rerun")))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.post(server.url(&format!("/api/jobs/{id}/rerun")))).await;
     assert_eq!(r.status(), 202);
     let events = follow(&client, &server, &id, JOB_TIMEOUT).await;
     assert_eq!(events.last().unwrap().data["state"], "done");
@@ -300,18 +271,11 @@ async fn a_job_runs_end_to_end_and_every_endpoint_answers() {
     );
 
     // Delete: 204, then gone with its folder.
-    let r = client
-        .delete(server.url(&format!("/api/jobs/{id}")))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.delete(server.url(&format!("/api/jobs/{id}")))).await;
     assert_eq!(r.status(), 204);
     assert_eq!(
-        client
-            .get(server.url(&format!("/api/jobs/{id}")))
-            .send()
+        send(client.get(server.url(&format!("/api/jobs/{id}"))))
             .await
-            .unwrap()
             .status(),
         404
     );
@@ -437,11 +401,7 @@ async fn bad_requests_get_clear_json_errors() {
         "server paths leak: {error}"
     );
     // A failed job can be re-run (and fails again the same way).
-    let r = client
-        .post(server.url(&format!("/api/jobs/{short}/rerun")))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.post(server.url(&format!("/api/jobs/{short}/rerun")))).await;
     assert_eq!(r.status(), 202);
     let events = follow(&client, &server, &short, JOB_TIMEOUT).await;
     assert_eq!(events.last().unwrap().data["error"].as_str(), Some(error));
@@ -494,18 +454,10 @@ async fn the_token_guards_every_route() {
             .unwrap();
         assert_eq!(r.status(), 200, "{path} with the token");
     }
-    let r = client
-        .get(server.url("/?token=wrong"))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.get(server.url("/?token=wrong"))).await;
     assert_eq!(r.status(), 401);
     // The page link sets a cookie that then opens the API.
-    let r = client
-        .get(server.url("/?token=s3cret-token"))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.get(server.url("/?token=s3cret-token"))).await;
     assert_eq!(r.status(), 200);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
@@ -521,11 +473,7 @@ async fn the_token_guards_every_route() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // The query token opens only the page, not the API.
-    let r = client
-        .get(server.url("/api/jobs?token=s3cret-token"))
-        .send()
-        .await
-        .unwrap();
+    let r = send(client.get(server.url("/api/jobs?token=s3cret-token"))).await;
     assert_eq!(r.status(), 401);
     server.stop().await;
 }
