@@ -123,6 +123,44 @@ impl Fader {
         }
     }
 
+    /// [`pan`](Self::pan) then [`gain`](Self::gain) (`out` = panned × fader
+    /// gain), with `panned` written only when `keep_panned` (it feeds
+    /// pre-fader sends). Static pan and gain run both steps in one pass over
+    /// the samples, with the same roundings (the panned sample is rounded to
+    /// `f32` before the gain), so the output is bit-identical to the two
+    /// passes; automation takes the two passes.
+    pub fn apply(
+        &mut self,
+        input: &[Vec<f32>],
+        panned: &mut [Vec<f32>; 2],
+        keep_panned: bool,
+        out: &mut [Vec<f32>; 2],
+        start: u64,
+        n: usize,
+    ) {
+        if self.pan_env.is_some() || self.gain_env.is_some() {
+            self.pan(input, panned, start, n);
+            self.gain(panned, out, start, n);
+            return;
+        }
+        let (gl, gr) = self.lr(self.pan_pct, input.len() == 1);
+        let g = db_to_gain(self.gain_db);
+        let sides = [(&input[0][..n], gl), (&input[input.len() - 1][..n], gr)];
+        for ((o, p), (x, gp)) in out.iter_mut().zip(panned.iter_mut()).zip(sides) {
+            if keep_panned {
+                for ((y, q), v) in o[..n].iter_mut().zip(&mut p[..n]).zip(x) {
+                    *q = (f64::from(*v) * gp) as f32;
+                    *y = (f64::from(*q) * g) as f32;
+                }
+            } else {
+                for (y, v) in o[..n].iter_mut().zip(x) {
+                    let q = (f64::from(*v) * gp) as f32;
+                    *y = (f64::from(q) * g) as f32;
+                }
+            }
+        }
+    }
+
     /// `out = panned × fader gain` (automation in dB, converted per sample).
     pub fn gain(&mut self, panned: &[Vec<f32>; 2], out: &mut [Vec<f32>; 2], start: u64, n: usize) {
         match &self.gain_env {
@@ -142,6 +180,43 @@ impl Fader {
                 for (o, p) in out.iter_mut().zip(panned) {
                     for ((y, x), g) in o[..n].iter_mut().zip(&p[..n]).zip(&self.scratch_gain) {
                         *y = (f64::from(*x) * g) as f32;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass static fader is bit-identical to the two passes, mono
+    /// and stereo, with and without keeping the panned signal.
+    #[test]
+    fn apply_equals_pan_then_gain() {
+        let n = 1000;
+        let stereo: Vec<Vec<f32>> = (0..2)
+            .map(|c| {
+                (0..n)
+                    .map(|i| ((i * 7919 + c * 31) % 211) as f32 / 105.3 - 1.0)
+                    .collect()
+            })
+            .collect();
+        for input in [stereo.clone(), vec![stereo[0].clone()]] {
+            for (gain_db, pan) in [(-3.0, -63.0), (4.5, 37.0), (0.0, 0.0)] {
+                let mut two = Fader::new(gain_db, pan, PanLaw::Minus3, &[], 44_100.0, n);
+                let mut one = two.clone();
+                let (mut p2, mut o2) = ([vec![0.0; n], vec![0.0; n]], [vec![0.0; n], vec![0.0; n]]);
+                two.pan(&input, &mut p2, 0, n);
+                two.gain(&p2, &mut o2, 0, n);
+                for keep in [true, false] {
+                    let (mut p1, mut o1) =
+                        ([vec![0.0; n], vec![0.0; n]], [vec![0.0; n], vec![0.0; n]]);
+                    one.apply(&input, &mut p1, keep, &mut o1, 0, n);
+                    assert_eq!(o1, o2, "{} ch, {gain_db} dB, pan {pan}", input.len());
+                    if keep {
+                        assert_eq!(p1, p2);
                     }
                 }
             }

@@ -138,32 +138,60 @@ impl Edge {
         stems: &mut [[Vec<f32>; 2]],
         n: usize,
     ) {
-        let dst = match self.dest {
-            Dest::Bus(i) => &mut buses[i],
-            Dest::Stem(i) => &mut stems[i],
-        };
-        let input: &[Vec<f32>; 2] = if self.delay.delay() > 0 {
+        self.load_delayed(src, n);
+        self.add(src, buses, stems, 0..n);
+    }
+
+    /// For a delayed path: copies `src` into the scratch and delays it there
+    /// (the whole block, before [`add`](Self::add) takes it in pieces).
+    fn load_delayed(&mut self, src: &[Vec<f32>; 2], n: usize) {
+        if self.delay.delay() > 0 {
             for (s, x) in self.scratch.iter_mut().zip(src) {
                 s[..n].copy_from_slice(&x[..n]);
             }
             self.delay.process(&mut self.scratch, n);
+        }
+    }
+
+    /// Adds frames `range` of `src` (or of its delayed copy, see
+    /// [`load_delayed`](Self::load_delayed)), scaled, into the destination.
+    fn add(
+        &self,
+        src: &[Vec<f32>; 2],
+        buses: &mut [[Vec<f32>; 2]],
+        stems: &mut [[Vec<f32>; 2]],
+        range: std::ops::Range<usize>,
+    ) {
+        let dst = match self.dest {
+            Dest::Bus(i) => &mut buses[i],
+            Dest::Stem(i) => &mut stems[i],
+        };
+        let input = if self.delay.delay() > 0 {
             &self.scratch
         } else {
             src
         };
         for (d, x) in dst.iter_mut().zip(input) {
+            let (d, x) = (&mut d[range.clone()], &x[range.clone()]);
             if self.gain == 1.0 {
-                for (y, v) in d[..n].iter_mut().zip(&x[..n]) {
+                for (y, v) in d.iter_mut().zip(x) {
                     *y += v;
                 }
             } else {
-                for (y, v) in d[..n].iter_mut().zip(&x[..n]) {
+                for (y, v) in d.iter_mut().zip(x) {
                     *y += v * self.gain;
                 }
             }
         }
     }
 }
+
+/// Frames per pass when the tracks' paths are summed into the buses: the
+/// summing points' pieces (every bus and stem, 2 × 1 KiB each) stay in L1
+/// while each track's output, written by the other core, is fetched once for
+/// all of its paths instead of once per path. Each sample still receives
+/// its terms in the same order, so the sums are unchanged.
+const SUM_CHUNK: usize = 256;
 
 fn stereo() -> [Vec<f32>; 2] {
     [vec![0.0; BLOCK], vec![0.0; BLOCK]]
@@ -179,6 +207,8 @@ struct TrackNode {
     panned: [Vec<f32>; 2],
     /// Post-fader.
     out: [Vec<f32>; 2],
+    /// Some send is pre-fader, so `panned` must be kept.
+    keep_panned: bool,
     /// Frame at which the stem ended, once known.
     end: Option<u64>,
 }
@@ -198,8 +228,14 @@ impl TrackNode {
         }
         let mut slices: Vec<&mut [f32]> = self.input.iter_mut().map(|c| &mut c[..n]).collect();
         self.inserts.process(&mut slices);
-        self.fader.pan(&self.input, &mut self.panned, start, n);
-        self.fader.gain(&self.panned, &mut self.out, start, n);
+        self.fader.apply(
+            &self.input,
+            &mut self.panned,
+            self.keep_panned,
+            &mut self.out,
+            start,
+            n,
+        );
         Ok(())
     }
 }
@@ -260,6 +296,18 @@ struct Packet {
 struct TrackOut {
     panned: [Vec<f32>; 2],
     out: [Vec<f32>; 2],
+}
+
+impl TrackOut {
+    /// What `edge` takes: the post-pan signal for a pre-fader send, else the
+    /// post-fader one.
+    fn source(&self, edge: &Edge) -> &[Vec<f32>; 2] {
+        if edge.pre_fader {
+            &self.panned
+        } else {
+            &self.out
+        }
+    }
 }
 
 impl Packet {
@@ -374,6 +422,7 @@ impl Graph {
                 let g = mixmaster_dsp::units::db_to_gain(send.level_db) as f32;
                 edges.push(Edge::new(Dest::Bus(j), g, send.pre_fader));
             }
+            let keep_panned = edges.iter().any(|e| e.pre_fader);
             track_edges.push(edges);
             nodes.push(TrackNode {
                 source,
@@ -383,6 +432,7 @@ impl Graph {
                 input: vec![vec![0.0; BLOCK]; ch],
                 panned: stereo(),
                 out: stereo(),
+                keep_panned,
                 end: None,
             });
         }
@@ -501,8 +551,20 @@ impl Mixer {
         }
         for (t, edges) in packet.tracks.iter().zip(&mut self.track_edges) {
             for e in edges {
-                let src = if e.pre_fader { &t.panned } else { &t.out };
-                e.feed(src, &mut self.bus_in, &mut self.stem_buf, n);
+                e.load_delayed(t.source(e), n);
+            }
+        }
+        for from in (0..n).step_by(SUM_CHUNK) {
+            let range = from..(from + SUM_CHUNK).min(n);
+            for (t, edges) in packet.tracks.iter().zip(&self.track_edges) {
+                for e in edges {
+                    e.add(
+                        t.source(e),
+                        &mut self.bus_in,
+                        &mut self.stem_buf,
+                        range.clone(),
+                    );
+                }
             }
         }
         for &i in &self.bus_order {
@@ -510,8 +572,8 @@ impl Mixer {
             std::mem::swap(&mut b.work, &mut self.bus_in[i]);
             let mut slices: Vec<&mut [f32]> = b.work.iter_mut().map(|c| &mut c[..n]).collect();
             b.inserts.process(&mut slices);
-            b.fader.pan(&b.work, &mut b.panned, start, n);
-            b.fader.gain(&b.panned, &mut b.out, start, n);
+            b.fader
+                .apply(&b.work, &mut b.panned, false, &mut b.out, start, n);
             b.edge.feed(&b.out, &mut self.bus_in, &mut self.stem_buf, n);
         }
         for ch in &mut self.master_buf {
