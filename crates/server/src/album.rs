@@ -13,12 +13,11 @@ use axum::extract::multipart::Multipart;
 use axum::http::StatusCode;
 use mixmaster::album::spec::{AlbumInfo, AlbumSpec, LONG_GAP_S, TrackSpec};
 use mixmaster::album::{AlbumReport, AlbumRequest, LoudnessMode, master_album};
-use mixmaster_io::WriteOptions;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{FileRow, JobRow};
 use crate::error::ApiError;
-use crate::jobs::{REPORT_NAME, Runner, relative, safe_name};
+use crate::jobs::{REPORT_NAME, Runner, relative, safe_name, write_report};
 use crate::settings::JobSettings;
 use crate::upload::{bad_form, check_audio, display_name, drain, save, text};
 
@@ -318,16 +317,7 @@ pub fn run(
     }
     display_names(&mut report, &album);
     let html = mixmaster_report::album_html(&report);
-    let report_path = out.join(REPORT_NAME);
-    mixmaster_io::write_file_atomic(
-        &report_path,
-        html.as_bytes(),
-        &WriteOptions {
-            force: true,
-            inputs: Vec::new(),
-        },
-    )
-    .map_err(|e| public_error(&e, dir, &album))?;
+    let report_path = write_report(out, &html).map_err(|e| public_error(&e, dir, &album))?;
     files.push(FileRow {
         name: REPORT_NAME.to_string(),
         role: "report".to_string(),

@@ -106,16 +106,7 @@ impl Runner {
             master(&request, &mut progress).map_err(|e| public_error(&e, &dir, &job))?;
         display_names(&mut report, &job, &names);
         let html = mixmaster_report::master_html(&report);
-        let report_path = out.join(REPORT_NAME);
-        mixmaster_io::write_file_atomic(
-            &report_path,
-            html.as_bytes(),
-            &WriteOptions {
-                force: true,
-                inputs: Vec::new(),
-            },
-        )
-        .map_err(|e| public_error(&e, &dir, &job))?;
+        write_report(&out, &html).map_err(|e| public_error(&e, &dir, &job))?;
 
         let mut files = Vec::new();
         for (name, role) in names
@@ -199,6 +190,21 @@ fn display_names(report: &mut MasterReport, job: &JobRow, names: &[String]) {
     if let Some((path, _)) = &mut report.ab {
         *path = AB_NAME.to_string();
     }
+}
+
+/// Writes a job's HTML report into its output folder (atomically, replacing
+/// the last run's) and returns where.
+pub(crate) fn write_report(out: &Path, html: &str) -> mixmaster_io::Result<PathBuf> {
+    let path = out.join(REPORT_NAME);
+    mixmaster_io::write_file_atomic(
+        &path,
+        html.as_bytes(),
+        &WriteOptions {
+            force: true,
+            inputs: Vec::new(),
+        },
+    )?;
+    Ok(path)
 }
 
 /// `path` relative to `base`, with `/` separators, for the database.
