@@ -679,3 +679,37 @@ fn the_melody_leads_over_a_chordal_part() {
         "{why:?}"
     );
 }
+
+/// A file called "backing" with the whole band in it (kick, bass line,
+/// chords) is a backing track, not a backing vocal: it keeps the band's image
+/// (centred), gets no de-esser and no sends, and never leads, even when the
+/// only other part is a pad that no lead rule picks.
+#[test]
+fn a_backing_track_is_the_band_not_a_voice() {
+    let band: Vec<f64> = kick()
+        .iter()
+        .zip(bass())
+        .zip(chords())
+        .map(|((k, b), c)| k + b + c)
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let report = automix_at_random_gains(
+        dir.path(),
+        &[("backing", band.clone()), ("lead_vox", vocal())],
+        0xbac4,
+    );
+    let b = &report.stems[stem_index(&report, "backing")];
+    assert_eq!(b.role, Role::Other, "{}", b.role_why);
+    assert!(b.role_why.contains("backing track"), "{}", b.role_why);
+    assert_eq!(b.pan, 0.0);
+    let what: Vec<&str> = b.decisions.iter().map(|d| d.what.as_str()).collect();
+    assert!(
+        !what.contains(&"send") && !what.contains(&"de-esser"),
+        "{what:?}"
+    );
+    assert_eq!(report.lead.as_deref(), Some("lead_vox"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let report = automix_at_random_gains(dir.path(), &[("backing", band), ("pad", pad())], 0xbac5);
+    assert_eq!(report.lead, None, "{:?}", report.lead);
+}

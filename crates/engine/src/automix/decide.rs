@@ -12,6 +12,7 @@ use super::pan::{PanInput, balance_makeup_db, decide as decide_pans};
 use super::report::{ALL_OTHERS, Decision, MaskingPair, StemReport};
 use super::space;
 use crate::mix::inserts::{BandSpec, EqSpec, GainSpec, Insert};
+use crate::mix::roles::backing_track_word;
 use crate::mix::{Bus, Role, Track};
 
 /// The decisions for a set of tracks.
@@ -47,12 +48,17 @@ fn decision(what: &str, value: String, why: impl Into<String>) -> Decision {
 pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[String]) -> Decided {
     let n = tracks.len();
     let sounding: Vec<bool> = features.iter().map(|f| f.active_lufs.is_some()).collect();
+    let backing: Vec<bool> = tracks
+        .iter()
+        .map(|t| backing_track_word(&t.name).is_some())
+        .collect();
+    // A backing track is the accompaniment itself: never a candidate for the lead.
     let picked = pick_lead(
         &(0..n)
             .map(|i| LeadInput {
                 role: tracks[i].role,
                 centroid_hz: features[i].centroid_hz,
-                sounding: sounding[i],
+                sounding: sounding[i] && !backing[i],
                 active_share: features[i].active_share,
                 low_share: features[i].low_share,
                 note_changes_per_s: features[i].note_changes_per_s,
@@ -131,6 +137,7 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
             power: 10f64.powf((STAGING_LUFS + reports[i].gain_db) / 10.0),
             stereo: features[i].channels >= 2,
             silent: !sounding[i],
+            backing_track: backing[i],
         })
         .collect();
     let (pans, lr_balance_db) = decide_pans(&pan_in);
@@ -284,7 +291,13 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
             ));
             t.inserts.push(Insert::DeEsser(d));
         }
-        t.sends = space::sends(t.role, r.is_lead);
+        // A backing track was mixed with its own space; a room on it would
+        // blur the whole band.
+        t.sends = if backing[i] {
+            Vec::new()
+        } else {
+            space::sends(t.role, r.is_lead)
+        };
         for s in &t.sends {
             r.decisions.push(decision(
                 "send",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use mixmaster_io::{AudioReader, WriteOptions, check_output};
 use serde::Serialize;
 
-use super::roles::{Listen, listen, role_from_listen, role_from_name, tokens};
+use super::roles::{Listen, backing_track_word, listen, role_from_listen, role_from_name, tokens};
 use super::session::{Bus, Master, Role, Session, Settings, Track};
 use crate::{Error, Result};
 
@@ -77,6 +77,10 @@ pub fn build(stems_dir: &Path, session_dir: &Path) -> Result<InitReport> {
         let info = AudioReader::open(&f)?.info().clone();
         *rates.entry(info.sample_rate).or_default() += 1;
         let (role, reason) = match role_from_name(&stem) {
+            Some((r, tok)) if backing_track_word(&stem).is_some() => (
+                r,
+                format!("file name says {tok:?}: a backing track, the accompaniment as one stem"),
+            ),
             Some((r, tok)) => (r, format!("file name says {tok:?}")),
             None => {
                 let l: Listen = listen(&f)?;

@@ -60,9 +60,7 @@ fn token_role(t: &str) -> Option<Role> {
         "str" | "strings" | "violin" | "viola" | "cello" | "ensemble" | "orch" => Role::Strings,
         "brass" | "trumpet" | "tpt" | "horn" | "horns" | "trombone" | "sax" | "reed" => Role::Brass,
         "vox" | "vocal" | "vocals" | "voc" | "vx" | "lead" | "lv" => Role::LeadVocal,
-        "bv" | "bvs" | "backing" | "bgv" | "harmony" | "harmonies" | "choir" | "dbl" => {
-            Role::BackingVocal
-        }
+        "bv" | "bvs" | "bgv" | "harmony" | "harmonies" | "choir" | "dbl" => Role::BackingVocal,
         "fx" | "sfx" | "riser" | "impact" | "echoes" => Role::Fx,
         _ => return None,
     })
@@ -72,14 +70,20 @@ fn token_role(t: &str) -> Option<Role> {
 /// wins over voice words: "pad_4_choir", "choir_pad" and "voice_pad" name a
 /// synthesiser pad with a vocal timbre (General MIDI programs 89–96 are the
 /// "Synth Pad" family, and "Pad 4 (choir)" is program 92; GM 1 sound set) —
-/// a sustained bed, not a singer. Otherwise backing-vocal words win over
-/// lead-vocal words ("lead_bv" is a backing vocal); a piano word wins over
+/// a sustained bed, not a singer. A backing track ([`backing_track_word`]) is
+/// `other`. "Backing" with a voice word is a backing vocal ("Backing Vox");
+/// with an instrument it only qualifies the instrument ("backing_gtr").
+/// Backing-vocal words win over lead-vocal words ("lead_bv" is a backing
+/// vocal); a piano word wins over
 /// keyboard words: "keys" names the family (General MIDI files the pianos
 /// under it, and "keys_acoustic_grand_piano" is how such stems are named),
 /// "piano" the instrument, and the piano is usually the main harmonic
 /// accompaniment rather than a keyboard colour; otherwise the first meaningful
 /// token wins.
 pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
+    if let Some(word) = backing_track_word(stem) {
+        return Some((Role::Other, word));
+    }
     let toks = tokens(stem);
     let roles: Vec<(Role, &String)> = toks
         .iter()
@@ -88,12 +92,40 @@ pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
     if let Some((r, t)) = roles.iter().find(|(r, _)| *r == Role::Pad) {
         return Some((*r, (*t).clone()));
     }
+    let voice = roles.iter().any(|(r, _)| *r == Role::LeadVocal)
+        || toks.iter().any(|t| VOICE_WORDS.contains(&t.as_str()));
+    if voice && toks.iter().any(|t| t == "backing") {
+        return Some((Role::BackingVocal, "backing".to_string()));
+    }
     for specific in [Role::BackingVocal, Role::Piano] {
         if let Some((r, t)) = roles.iter().find(|(r, _)| *r == specific) {
             return Some((*r, (*t).clone()));
         }
     }
     roles.first().map(|(r, t)| (*r, (*t).clone()))
+}
+
+/// Voice words that name no role by themselves.
+const VOICE_WORDS: [&str; 4] = ["voice", "voices", "singer", "singers"];
+
+/// The word that names `stem` a backing track — the accompaniment already
+/// mixed into one stem, as singers and players receive it to record over —
+/// if the name says so: "instrumental", "karaoke", "accompaniment",
+/// "playback", or "backing" with no other role or voice word ("backing.wav",
+/// "Backing Track"; "Backing Vox" is a backing vocal, "backing_gtr" a
+/// guitar). Such a stem holds the whole band, so it is neither panned nor
+/// treated as a voice.
+pub fn backing_track_word(stem: &str) -> Option<String> {
+    let toks = tokens(stem);
+    let has = |w: &str| toks.iter().any(|t| t == w);
+    let whole = ["instrumental", "karaoke", "accompaniment", "playback"];
+    if let Some(w) = whole.iter().find(|w| has(w)) {
+        return Some((*w).to_string());
+    }
+    let alone = toks
+        .iter()
+        .all(|t| t == "backing" || (token_role(t).is_none() && !VOICE_WORDS.contains(&t.as_str())));
+    (has("backing") && alone).then(|| "backing".to_string())
 }
 
 /// Features of a short listen.
@@ -210,6 +242,18 @@ mod tests {
         assert_eq!(role("Str Section"), Some(Role::Strings));
         assert_eq!(role("Lead Vox"), Some(Role::LeadVocal));
         assert_eq!(role("lead_bv_2"), Some(Role::BackingVocal));
+        // "backing" alone names a backing track (the whole band), with a
+        // voice word a backing vocal.
+        assert_eq!(role("backing"), Some(Role::Other));
+        assert_eq!(role("Song - Backing Track"), Some(Role::Other));
+        assert_eq!(role("instrumental_v2"), Some(Role::Other));
+        assert_eq!(role("Backing Vox 2"), Some(Role::BackingVocal));
+        assert_eq!(role("backing_vocals"), Some(Role::BackingVocal));
+        assert_eq!(role("backing_gtr"), Some(Role::Guitar));
+        assert_eq!(role("backing_pad"), Some(Role::Pad));
+        assert_eq!(backing_track_word("Backing Vox"), None);
+        assert_eq!(backing_track_word("backing voices"), None);
+        assert_eq!(backing_track_word("backing").as_deref(), Some("backing"));
         // A GM "Pad 4 (choir)" is a synth pad, not a choir of singers.
         assert_eq!(role("05_pad_pad_4_choir"), Some(Role::Pad));
         assert_eq!(role("choir_pad"), Some(Role::Pad));
