@@ -59,50 +59,75 @@ fn token_role(t: &str) -> Option<Role> {
         "pad" | "pads" => Role::Pad,
         "str" | "strings" | "violin" | "viola" | "cello" | "ensemble" | "orch" => Role::Strings,
         "brass" | "trumpet" | "tpt" | "horn" | "horns" | "trombone" | "sax" | "reed" => Role::Brass,
-        "vox" | "vocal" | "vocals" | "voc" | "vx" | "lead" | "lv" => Role::LeadVocal,
+        "vox" | "vocal" | "vocals" | "voc" | "vx" | "lv" => Role::LeadVocal,
         "bv" | "bvs" | "bgv" | "harmony" | "harmonies" | "choir" | "dbl" => Role::BackingVocal,
         "fx" | "sfx" | "riser" | "impact" | "echoes" => Role::Fx,
         _ => return None,
     })
 }
 
-/// The role the file name implies, with the token that decided it. A pad word
-/// wins over voice words: "pad_4_choir", "choir_pad" and "voice_pad" name a
-/// synthesiser pad with a vocal timbre (General MIDI programs 89–96 are the
-/// "Synth Pad" family, and "Pad 4 (choir)" is program 92; GM 1 sound set) —
-/// a sustained bed, not a singer. A backing track ([`backing_track_word`]) is
-/// `other`. "Backing" with a voice word is a backing vocal ("Backing Vox");
-/// with an instrument it only qualifies the instrument ("backing_gtr").
-/// Backing-vocal words win over lead-vocal words ("lead_bv" is a backing
-/// vocal); a piano word wins over
-/// keyboard words: "keys" names the family (General MIDI files the pianos
-/// under it, and "keys_acoustic_grand_piano" is how such stems are named),
-/// "piano" the instrument, and the piano is usually the main harmonic
-/// accompaniment rather than a keyboard colour; otherwise the first meaningful
-/// token wins.
+/// The role the file name implies, with the words that decided it. In order:
+/// - a backing track ([`backing_track_word`]) is `other`;
+/// - "bass drum" is the kick, not the bass;
+/// - a pad word wins over voice words: "pad_4_choir", "choir_pad" and
+///   "voice_pad" name a synthesiser pad with a vocal timbre (General MIDI
+///   programs 89–96 are the "Synth Pad" family, and "Pad 4 (choir)" is program
+///   92; GM 1 sound set) — a sustained bed, not a singer;
+/// - "lead" and "backing" qualify what they stand with: with a voice word, or
+///   "lead" alone, they name the lead or a backing vocal ("Lead Vox", "Backing
+///   Vox", "Lead"); with an instrument they only say which part it plays
+///   ("Lead Guitar" is a guitar, "backing_gtr" too);
+/// - backing-vocal words win over lead-vocal words ("lead_bv");
+/// - a bass word wins over synthesiser and keyboard words: "synth_bass" and
+///   "organ bass" play the bass line (General MIDI files "Synth Bass 1/2"
+///   under the bass family, programs 33–40);
+/// - a piano word wins over keyboard words: "keys" names the family (General
+///   MIDI files the pianos under it, and "keys_acoustic_grand_piano" is how
+///   such stems are named), "piano" the instrument, and the piano is usually
+///   the main harmonic accompaniment rather than a keyboard colour;
+/// - otherwise the first meaningful word wins.
 pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
     if let Some(word) = backing_track_word(stem) {
         return Some((Role::Other, word));
     }
     let toks = tokens(stem);
+    let has = |w: &str| toks.iter().any(|t| t == w);
+    if has("bass") && (has("drum") || has("drums")) {
+        return Some((Role::Kick, "bass drum".to_string()));
+    }
     let roles: Vec<(Role, &String)> = toks
         .iter()
         .filter_map(|t| token_role(t).map(|r| (r, t)))
         .collect();
-    if let Some((r, t)) = roles.iter().find(|(r, _)| *r == Role::Pad) {
-        return Some((*r, (*t).clone()));
+    let found = |want: Role| {
+        roles
+            .iter()
+            .find(|(r, _)| *r == want)
+            .map(|(r, t)| (*r, (*t).clone()))
+    };
+    if let Some(pad) = found(Role::Pad) {
+        return Some(pad);
     }
-    let voice = roles.iter().any(|(r, _)| *r == Role::LeadVocal)
+    let voice = roles
+        .iter()
+        .any(|(r, _)| matches!(r, Role::LeadVocal | Role::BackingVocal))
         || toks.iter().any(|t| VOICE_WORDS.contains(&t.as_str()));
-    if voice && toks.iter().any(|t| t == "backing") {
+    if has("backing") && voice {
         return Some((Role::BackingVocal, "backing".to_string()));
     }
-    for specific in [Role::BackingVocal, Role::Piano] {
-        if let Some((r, t)) = roles.iter().find(|(r, _)| *r == specific) {
-            return Some((*r, (*t).clone()));
-        }
+    if has("lead") && (voice || roles.is_empty()) {
+        return found(Role::BackingVocal).or(Some((Role::LeadVocal, "lead".to_string())));
     }
-    roles.first().map(|(r, t)| (*r, (*t).clone()))
+    if let Some(bass) = found(Role::Bass).filter(|_| {
+        roles
+            .iter()
+            .all(|(r, _)| matches!(r, Role::Bass | Role::Synth | Role::Keys | Role::Piano))
+    }) {
+        return Some(bass);
+    }
+    found(Role::BackingVocal)
+        .or_else(|| found(Role::Piano))
+        .or_else(|| roles.first().map(|(r, t)| (*r, (*t).clone())))
 }
 
 /// Voice words that name no role by themselves.
@@ -241,6 +266,17 @@ mod tests {
         assert_eq!(role("keys_rhodes"), Some(Role::Keys));
         assert_eq!(role("Str Section"), Some(Role::Strings));
         assert_eq!(role("Lead Vox"), Some(Role::LeadVocal));
+        assert_eq!(role("Lead"), Some(Role::LeadVocal));
+        assert_eq!(role("lead_voice_dbl"), Some(Role::BackingVocal));
+        // "lead" with an instrument says which part it plays, not that it sings.
+        assert_eq!(role("Lead Guitar"), Some(Role::Guitar));
+        assert_eq!(role("lead_synth_2"), Some(Role::Synth));
+        // The bass line on a synthesiser or keyboard is the bass; a bass drum
+        // is the kick.
+        assert_eq!(role("Synth Bass"), Some(Role::Bass));
+        assert_eq!(role("organ_bass"), Some(Role::Bass));
+        assert_eq!(role("Bass Drum"), Some(Role::Kick));
+        assert_eq!(role("bass_gtr_di"), Some(Role::Bass));
         assert_eq!(role("lead_bv_2"), Some(Role::BackingVocal));
         // "backing" alone names a backing track (the whole band), with a
         // voice word a backing vocal.
