@@ -111,12 +111,8 @@ impl UpStage {
     /// sample after it.
     #[inline(always)]
     fn process(&mut self, input: &[f32], out: &mut [f32]) {
-        let h = 2 * self.m - 1;
         let n = input.len();
-        for (d, &s) in self.buf[h..h + n].iter_mut().zip(input) {
-            *d = flushed(s);
-        }
-        fir(&self.taps, &self.buf[..h + n], &mut self.odd[..n]);
+        self.filter(input);
         let even = &self.buf[self.m - 1..self.m - 1 + n];
         for ((pair, &e), &o) in out[..2 * n]
             .chunks_exact_mut(2)
@@ -126,6 +122,46 @@ impl UpStage {
             pair[0] = e;
             pair[1] = o;
         }
+        self.shift(n);
+    }
+
+    /// As [`process`](Self::process) followed by raising `peaks[i]` to the
+    /// largest |value| of outputs `8i .. 8i + 8` (inputs `4i .. 4i + 4`),
+    /// without writing the interleaved output: the even and odd outputs are
+    /// compared column-wise first (vertical, full vectors), then in groups of
+    /// four. Maxima do not depend on the order they are taken in, so this is
+    /// exactly the group maximum of the interleaved output.
+    #[inline(always)]
+    fn raise_peaks_by_4(&mut self, input: &[f32], peaks: &mut [f32]) {
+        let n = input.len();
+        assert_eq!(4 * peaks.len(), n, "four inputs per peak");
+        self.filter(input);
+        let even = &self.buf[self.m - 1..self.m - 1 + n];
+        for (o, &e) in self.odd[..n].iter_mut().zip(even) {
+            *o = o.abs().max(e.abs());
+        }
+        for (p, group) in peaks.iter_mut().zip(self.odd[..n].chunks_exact(4)) {
+            *p = p.max(group[0].max(group[1]).max(group[2].max(group[3])));
+        }
+        self.shift(n);
+    }
+
+    /// Take in `input` and compute the odd outputs into `odd[..n]`; the even
+    /// outputs are `buf[M − 1 ..][..n]` until [`shift`](Self::shift).
+    #[inline(always)]
+    fn filter(&mut self, input: &[f32]) {
+        let h = 2 * self.m - 1;
+        let n = input.len();
+        for (d, &s) in self.buf[h..h + n].iter_mut().zip(input) {
+            *d = flushed(s);
+        }
+        fir(&self.taps, &self.buf[..h + n], &mut self.odd[..n]);
+    }
+
+    /// Keep the last `2M − 1` inputs as the next block's history.
+    #[inline(always)]
+    fn shift(&mut self, n: usize) {
+        let h = 2 * self.m - 1;
         self.buf.copy_within(n..n + h, 0);
     }
 
@@ -191,7 +227,6 @@ pub(crate) struct Interpolator8 {
     stages: [UpStage; 3],
     x2: Vec<f32>,
     x4: Vec<f32>,
-    x8: Vec<f32>,
 }
 
 /// Delay of the 8× cascade in base-rate samples (each direction).
@@ -209,18 +244,18 @@ impl Interpolator8 {
             ],
             x2: vec![0.0; 2 * MAX_FRAMES],
             x4: vec![0.0; 4 * MAX_FRAMES],
-            x8: vec![0.0; 8 * MAX_FRAMES],
         }
     }
 
+    /// The three stages, the last one writing `out[..8·input.len()]`.
     #[inline(always)]
-    fn run(&mut self, input: &[f32]) {
+    fn run(&mut self, input: &[f32], out: &mut [f32]) {
         let n = input.len();
         assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
         let [s1, s2, s3] = &mut self.stages;
         s1.process(input, &mut self.x2);
         s2.process(&self.x2[..2 * n], &mut self.x4);
-        s3.process(&self.x4[..4 * n], &mut self.x8);
+        s3.process(&self.x4[..4 * n], &mut out[..8 * n]);
     }
 
     /// Interpolate `input` (≤ [`MAX_FRAMES`]) into `out[..8·input.len()]`.
@@ -242,9 +277,7 @@ impl Interpolator8 {
 
     #[inline(always)]
     fn process_portable(&mut self, input: &[f32], out: &mut [f32]) {
-        self.run(input);
-        let n = 8 * input.len();
-        out[..n].copy_from_slice(&self.x8[..n]);
+        self.run(input, out);
     }
 
     /// Raise `peaks[i]` to the largest |value| of output group `i` for every
@@ -268,10 +301,12 @@ impl Interpolator8 {
 
     #[inline(always)]
     fn raise_peaks_portable(&mut self, input: &[f32], peaks: &mut [f32]) {
-        self.run(input);
-        for (p, group) in peaks.iter_mut().zip(self.x8.chunks_exact(8)) {
-            *p = group.iter().fold(*p, |a, v| a.max(v.abs()));
-        }
+        let n = input.len();
+        assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
+        let [s1, s2, s3] = &mut self.stages;
+        s1.process(input, &mut self.x2);
+        s2.process(&self.x2[..2 * n], &mut self.x4);
+        s3.raise_peaks_by_4(&self.x4[..4 * n], &mut peaks[..n]);
     }
 
     pub(crate) fn reset(&mut self) {
