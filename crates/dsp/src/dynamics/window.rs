@@ -1,67 +1,73 @@
 //! Sliding-window statistics on preallocated storage, so they can live in a
-//! `process` loop: the running minimum (monotonic deque, Lemire 2006, O(1)
-//! amortised per sample) that holds a limiter's required gain for the whole
-//! lookahead window, and the moving average that turns the held value into a
-//! smooth ramp.
+//! `process` loop: the running minimum that holds a limiter's required gain
+//! for the whole lookahead window, and the moving average that turns the held
+//! value into a smooth ramp.
 
-/// Minimum of the most recent `window` pushed values.
+/// Minimum of the most recent `window` pushed values, by van Herk's and Gil
+/// & Werman's segment method (van Herk 1992; Gil & Werman 1993): the stream
+/// is cut into segments of `window` values; the window ending at a value
+/// covers the tail of the previous segment and the head of the current one,
+/// so its minimum is the previous segment's suffix minimum there and the
+/// running minimum of the current segment. Per value that is two `min`s and
+/// no data-dependent branch, plus one backward pass per segment (one more
+/// `min` per value): O(1) per value like the monotonic deque (Lemire 2006)
+/// it replaced, whose data-dependent pops were 10 % of the limiter's time.
+/// The result is the minimum of the same values, so it is the same number.
 #[derive(Debug, Clone)]
 pub(crate) struct SlidingMin {
-    /// Ring buffer of (push index, value), increasing values from front to back.
-    idx: Vec<u64>,
-    val: Vec<f64>,
-    head: usize,
-    len: usize,
-    window: u64,
-    count: u64,
+    /// The current segment's values so far (`pos` of them).
+    current: Vec<f64>,
+    /// `suffix[i]` = minimum of the previous segment's values `i..window`;
+    /// `suffix[window]` = +∞ (an empty tail).
+    suffix: Vec<f64>,
+    /// Minimum of the current segment's values so far (+∞ if none).
+    prefix: f64,
+    pos: usize,
 }
 
 impl SlidingMin {
     /// A running minimum over `window` (≥ 1) values.
     pub(crate) fn new(window: usize) -> Self {
         let window = window.max(1);
-        Self {
-            idx: vec![0; window + 1],
-            val: vec![0.0; window + 1],
-            head: 0,
-            len: 0,
-            window: window as u64,
-            count: 0,
-        }
+        let mut s = Self {
+            current: vec![0.0; window],
+            suffix: vec![f64::INFINITY; window + 1],
+            prefix: f64::INFINITY,
+            pos: 0,
+        };
+        s.clear();
+        s
     }
 
     /// Push `v` and return the minimum of the last `window` values (fewer at start).
     #[inline]
     pub(crate) fn push(&mut self, v: f64) -> f64 {
-        // Ring indices wrap with a compare instead of `%`: an integer division
-        // per step was a measurable share of the limiter's per-sample cost.
-        let cap = self.idx.len();
-        let wrap = |i: usize| if i >= cap { i - cap } else { i };
-        while self.len > 0 {
-            let back = wrap(self.head + self.len - 1);
-            if self.val[back] >= v {
-                self.len -= 1;
-            } else {
-                break;
+        let pos = self.pos;
+        self.current[pos] = v;
+        self.prefix = self.prefix.min(v);
+        // The window: previous segment's values pos + 1 .. window, and the
+        // current segment's 0 ..= pos.
+        let out = self.suffix[pos + 1].min(self.prefix);
+        if pos + 1 == self.current.len() {
+            // Segment complete: it becomes the previous one.
+            let mut m = f64::INFINITY;
+            for (s, &x) in self.suffix.iter_mut().zip(&self.current).rev() {
+                m = m.min(x);
+                *s = m;
             }
+            self.prefix = f64::INFINITY;
+            self.pos = 0;
+        } else {
+            self.pos = pos + 1;
         }
-        let slot = wrap(self.head + self.len);
-        self.idx[slot] = self.count;
-        self.val[slot] = v;
-        self.len += 1;
-        while self.idx[self.head] + self.window <= self.count {
-            self.head = wrap(self.head + 1);
-            self.len -= 1;
-        }
-        self.count += 1;
-        self.val[self.head]
+        out
     }
 
     /// Forget all values.
     pub(crate) fn clear(&mut self) {
-        self.head = 0;
-        self.len = 0;
-        self.count = 0;
+        self.suffix.fill(f64::INFINITY);
+        self.prefix = f64::INFINITY;
+        self.pos = 0;
     }
 }
 
@@ -120,14 +126,18 @@ mod tests {
 
     #[test]
     fn matches_brute_force_minimum() {
-        let w = 5;
-        let mut s = SlidingMin::new(w);
-        let xs: Vec<f64> = (0..200).map(|i| ((i * 37 + 11) % 23) as f64).collect();
-        for (n, &x) in xs.iter().enumerate() {
-            let got = s.push(x);
-            let lo = n.saturating_sub(w - 1);
-            let want = xs[lo..=n].iter().cloned().fold(f64::INFINITY, f64::min);
-            assert_eq!(got, want, "n={n}");
+        for w in [1, 2, 5, 88] {
+            let mut s = SlidingMin::new(w);
+            let xs: Vec<f64> = (0..600).map(|i| ((i * 37 + 11) % 23) as f64).collect();
+            for (n, &x) in xs.iter().enumerate() {
+                let got = s.push(x);
+                let lo = n.saturating_sub(w - 1);
+                let want = xs[lo..=n].iter().cloned().fold(f64::INFINITY, f64::min);
+                assert_eq!(got, want, "w={w} n={n}");
+            }
+            // After a clear it starts over.
+            s.clear();
+            assert_eq!(s.push(7.0), 7.0);
         }
     }
 
