@@ -76,7 +76,9 @@ fn token_role(t: &str) -> Option<Role> {
 /// - "lead" and "backing" qualify what they stand with: with a voice word, or
 ///   "lead" alone, they name the lead or a backing vocal ("Lead Vox", "Backing
 ///   Vox", "Lead"); with an instrument they only say which part it plays
-///   ("Lead Guitar" is a guitar, "backing_gtr" too);
+///   ("Lead Guitar" is a guitar, "backing_gtr" too); a voice's double or
+///   ad-libs sit under the lead as backing vocals ("VoxDouble"; a "Double
+///   Bass" is a bass);
 /// - backing-vocal words win over lead-vocal words ("lead_bv");
 /// - a bass word wins over synthesiser and keyboard words: "synth_bass" and
 ///   "organ bass" play the bass line (General MIDI files "Synth Bass 1/2"
@@ -112,8 +114,11 @@ pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
         .iter()
         .any(|(r, _)| matches!(r, Role::LeadVocal | Role::BackingVocal))
         || toks.iter().any(|t| VOICE_WORDS.contains(&t.as_str()));
-    if has("backing") && voice {
-        return Some((Role::BackingVocal, "backing".to_string()));
+    if let Some(w) = ["backing", "double", "doubles", "adlib", "adlibs"]
+        .iter()
+        .find(|w| voice && has(w))
+    {
+        return Some((Role::BackingVocal, (*w).to_string()));
     }
     if has("lead") && (voice || roles.is_empty()) {
         return found(Role::BackingVocal).or(Some((Role::LeadVocal, "lead".to_string())));
@@ -268,6 +273,9 @@ mod tests {
         assert_eq!(role("Lead Vox"), Some(Role::LeadVocal));
         assert_eq!(role("Lead"), Some(Role::LeadVocal));
         assert_eq!(role("lead_voice_dbl"), Some(Role::BackingVocal));
+        assert_eq!(role("17_VoxDouble"), Some(Role::BackingVocal));
+        assert_eq!(role("Vocal Adlibs"), Some(Role::BackingVocal));
+        assert_eq!(role("Double Bass"), Some(Role::Bass));
         // "lead" with an instrument says which part it plays, not that it sings.
         assert_eq!(role("Lead Guitar"), Some(Role::Guitar));
         assert_eq!(role("lead_synth_2"), Some(Role::Synth));
