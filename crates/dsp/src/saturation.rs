@@ -156,59 +156,63 @@ impl OddTable {
     /// 16-byte rows and transposed (Zen-class gathers are slower than that).
     ///
     /// # Safety
-    /// The CPU must support AVX2.
+    /// Only for code compiled with AVX2 enabled (it is inlined into
+    /// [`CurveTables::shape_block_avx2`]; a `target_feature` function could
+    /// not be forced inline, and as a call it cost a fifth of the saturator).
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    #[inline]
+    #[inline(always)]
     unsafe fn eval8(&self, x: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
         use std::arch::x86_64::*;
-        let sign_mask = _mm256_set1_ps(-0.0);
-        let sign = _mm256_and_ps(x, sign_mask);
-        let ax = _mm256_andnot_ps(sign_mask, x);
-        let s = _mm256_min_ps(
-            _mm256_mul_ps(ax, _mm256_set1_ps(SEGMENTS_PER_UNIT as f32)),
-            _mm256_set1_ps(SEGMENTS as f32),
-        );
-        let i = _mm256_min_epi32(
-            _mm256_cvttps_epi32(s),
-            _mm256_set1_epi32(SEGMENTS as i32 - 1),
-        );
-        let t = _mm256_sub_ps(s, _mm256_cvtepi32_ps(i));
-        let mut idx = [0i32; 8];
-        // SAFETY: `idx` holds 8 i32 (unaligned store).
-        unsafe { _mm256_storeu_si256(idx.as_mut_ptr().cast(), i) };
-        // Each index is in [0, SEGMENTS) (clamped above; NaN maps to the
-        // last segment like the portable path), so every row load is in bounds.
-        let row = |k: usize| {
-            let r = &self.rows[idx[k] as usize];
-            // SAFETY: `r` is 4 f32 (unaligned load).
-            unsafe { _mm_loadu_ps(r.as_ptr()) }
-        };
-        let a0 = _mm256_set_m128(row(4), row(0));
-        let a1 = _mm256_set_m128(row(5), row(1));
-        let a2 = _mm256_set_m128(row(6), row(2));
-        let a3 = _mm256_set_m128(row(7), row(3));
-        // 4×4 transpose in each 128-bit half: c_j holds coefficient j of
-        // lanes 0–3 (low half) and 4–7 (high half).
-        let t0 = _mm256_unpacklo_ps(a0, a1);
-        let t1 = _mm256_unpacklo_ps(a2, a3);
-        let t2 = _mm256_unpackhi_ps(a0, a1);
-        let t3 = _mm256_unpackhi_ps(a2, a3);
-        let c0 = _mm256_shuffle_ps::<0x44>(t0, t1);
-        let c1 = _mm256_shuffle_ps::<0xEE>(t0, t1);
-        let c2 = _mm256_shuffle_ps::<0x44>(t2, t3);
-        let c3 = _mm256_shuffle_ps::<0xEE>(t2, t3);
-        let y = _mm256_add_ps(
-            c0,
-            _mm256_mul_ps(
-                t,
-                _mm256_add_ps(
-                    c1,
-                    _mm256_mul_ps(t, _mm256_add_ps(c2, _mm256_mul_ps(t, c3))),
+        // SAFETY: AVX2 is enabled where this is inlined (see # Safety); the
+        // only memory accesses are the store into `idx` (8 i32) and the
+        // loads of whole 16-byte table rows at clamped indices.
+        unsafe {
+            let sign_mask = _mm256_set1_ps(-0.0);
+            let sign = _mm256_and_ps(x, sign_mask);
+            let ax = _mm256_andnot_ps(sign_mask, x);
+            let s = _mm256_min_ps(
+                _mm256_mul_ps(ax, _mm256_set1_ps(SEGMENTS_PER_UNIT as f32)),
+                _mm256_set1_ps(SEGMENTS as f32),
+            );
+            let i = _mm256_min_epi32(
+                _mm256_cvttps_epi32(s),
+                _mm256_set1_epi32(SEGMENTS as i32 - 1),
+            );
+            let t = _mm256_sub_ps(s, _mm256_cvtepi32_ps(i));
+            let mut idx = [0i32; 8];
+            _mm256_storeu_si256(idx.as_mut_ptr().cast(), i);
+            // Each index is in [0, SEGMENTS) (clamped above; NaN maps to the
+            // last segment like the portable path), so every row load is in bounds.
+            let row = |k: usize| {
+                let r = &self.rows[idx[k] as usize];
+                _mm_loadu_ps(r.as_ptr())
+            };
+            let a0 = _mm256_set_m128(row(4), row(0));
+            let a1 = _mm256_set_m128(row(5), row(1));
+            let a2 = _mm256_set_m128(row(6), row(2));
+            let a3 = _mm256_set_m128(row(7), row(3));
+            // 4×4 transpose in each 128-bit half: c_j holds coefficient j of
+            // lanes 0–3 (low half) and 4–7 (high half).
+            let t0 = _mm256_unpacklo_ps(a0, a1);
+            let t1 = _mm256_unpacklo_ps(a2, a3);
+            let t2 = _mm256_unpackhi_ps(a0, a1);
+            let t3 = _mm256_unpackhi_ps(a2, a3);
+            let c0 = _mm256_shuffle_ps::<0x44>(t0, t1);
+            let c1 = _mm256_shuffle_ps::<0xEE>(t0, t1);
+            let c2 = _mm256_shuffle_ps::<0x44>(t2, t3);
+            let c3 = _mm256_shuffle_ps::<0xEE>(t2, t3);
+            let y = _mm256_add_ps(
+                c0,
+                _mm256_mul_ps(
+                    t,
+                    _mm256_add_ps(
+                        c1,
+                        _mm256_mul_ps(t, _mm256_add_ps(c2, _mm256_mul_ps(t, c3))),
+                    ),
                 ),
-            ),
-        );
-        _mm256_or_ps(_mm256_andnot_ps(sign_mask, y), sign)
+            );
+            _mm256_or_ps(_mm256_andnot_ps(sign_mask, y), sign)
+        }
     }
 
     /// The `f64` design at `x`.
@@ -387,7 +391,9 @@ impl Default for SaturatorParams {
 struct Lane {
     up: Interpolator8,
     down: Decimator8,
-    dry: Vec<f64>,
+    /// The dry path: the last `round_trip` input samples, then room for one
+    /// sub-block (a block is delayed by copies, not by a ring index per sample).
+    dry: Vec<f32>,
     /// DC blocker memories (previous input and output).
     dc_x: f64,
     dc_y: f64,
@@ -398,7 +404,6 @@ struct Lane {
 pub struct Saturator {
     params: SaturatorParams,
     lanes: Vec<Lane>,
-    dry_pos: usize,
     drive: LinearSmoother,
     mix: LinearSmoother,
     output: LinearSmoother,
@@ -417,6 +422,8 @@ struct Scratch {
     output: [f64; MAX_FRAMES],
     /// One channel's driven input, then its decimated wet signal.
     base: [f32; MAX_FRAMES],
+    /// The wet signal in `f64`, after the tube curve's DC blocker.
+    wet: [f64; MAX_FRAMES],
     /// The 8× signal.
     high: [f32; 8 * MAX_FRAMES],
 }
@@ -427,7 +434,6 @@ impl Saturator {
         let mut s = Self {
             params,
             lanes: Vec::new(),
-            dry_pos: 0,
             drive: LinearSmoother::new(1.0, 0),
             mix: LinearSmoother::new(1.0, 0),
             output: LinearSmoother::new(1.0, 0),
@@ -438,6 +444,7 @@ impl Saturator {
                 mix: [0.0; MAX_FRAMES],
                 output: [0.0; MAX_FRAMES],
                 base: [0.0; MAX_FRAMES],
+                wet: [0.0; MAX_FRAMES],
                 high: [0.0; 8 * MAX_FRAMES],
             }),
         };
@@ -474,14 +481,13 @@ impl Saturator {
     ) {
         let n = range.len();
         let mode = self.params.mode;
-        let dry_len = self.round_trip() + 1;
+        let rt = self.round_trip();
         let sc = &mut *self.scratch;
         for i in 0..n {
             sc.drive[i] = self.drive.next_value();
             sc.mix[i] = self.mix.next_value();
             sc.output[i] = self.output.next_value();
         }
-        let dry_start = self.dry_pos;
         for (lane, channel) in self.lanes.iter_mut().zip(channels.iter_mut()).take(nch) {
             let channel = &mut channel[range.clone()];
             // Drive is applied at the base rate, before interpolation, so
@@ -492,24 +498,32 @@ impl Saturator {
             lane.up.process(&sc.base[..n], &mut sc.high[..8 * n]);
             self.tables.shape_block(mode, &mut sc.high[..8 * n]);
             lane.down.process(&sc.high[..8 * n], &mut sc.base[..n]);
-            let mut pos = dry_start;
-            for (i, y) in channel.iter_mut().enumerate() {
-                let x = f64::from(*y);
-                lane.dry[pos] = x;
-                pos = if pos + 1 == dry_len { 0 } else { pos + 1 };
-                let dry = lane.dry[pos];
-                let mut wet = f64::from(sc.base[i]);
-                if mode == SaturationMode::Tube {
-                    // One-pole DC blocker: y = x − x₁ + R·y₁.
-                    let y = wet - lane.dc_x + self.dc_coeff * lane.dc_y;
-                    lane.dc_x = wet;
-                    lane.dc_y = flush(y);
-                    wet = y;
-                }
-                *y = ((dry + sc.mix[i] * (wet - dry)) * sc.output[i]) as f32;
+            lane.dry[rt..rt + n].copy_from_slice(channel);
+            let wet = &mut sc.wet[..n];
+            for (w, &b) in wet.iter_mut().zip(&sc.base) {
+                *w = f64::from(b);
             }
+            if mode == SaturationMode::Tube {
+                for w in wet.iter_mut() {
+                    // One-pole DC blocker: y = x − x₁ + R·y₁.
+                    let y = *w - lane.dc_x + self.dc_coeff * lane.dc_y;
+                    lane.dc_x = *w;
+                    lane.dc_y = flush(y);
+                    *w = y;
+                }
+            }
+            for ((((y, &dry), &wet), &mix), &out) in channel
+                .iter_mut()
+                .zip(&lane.dry[..n])
+                .zip(&*wet)
+                .zip(&sc.mix)
+                .zip(&sc.output)
+            {
+                let dry = f64::from(dry);
+                *y = ((dry + mix * (wet - dry)) * out) as f32;
+            }
+            lane.dry.copy_within(n..n + rt, 0);
         }
-        self.dry_pos = (dry_start + n) % dry_len;
     }
 }
 
@@ -526,7 +540,7 @@ impl Processor for Saturator {
             .map(|_| Lane {
                 up: Interpolator8::new(),
                 down: Decimator8::new(),
-                dry: vec![0.0; rt + 1],
+                dry: vec![0.0; rt + MAX_FRAMES],
                 dc_x: 0.0,
                 dc_y: 0.0,
             })
@@ -558,7 +572,6 @@ impl Processor for Saturator {
             lane.dc_x = 0.0;
             lane.dc_y = 0.0;
         }
-        self.dry_pos = 0;
         self.drive.set_immediate(db_to_gain(self.params.drive_db));
         self.mix
             .set_immediate(self.params.mix_percent.clamp(0.0, 100.0) / 100.0);
