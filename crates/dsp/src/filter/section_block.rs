@@ -30,10 +30,11 @@
 //! vector units. With AVX the cascade is skewed instead: in step `i`
 //! section `k` works on sample `i − k`, taking what section `k − 1` produced
 //! in step `i − 1`, so all sections work at once. Four-lane vectors hold two
-//! sections' stereo lanes, section `j` and section `j + M` (`M` vectors), so
-//! that a section's input comes from another vector and only one lane shuffle
-//! per step sits on the path from the first section round to the last. The
-//! arithmetic per section and sample is exactly the portable kernel's (same
+//! sections' stereo lanes, section `j` and section `j + M` (`M` vectors):
+//! pair `j` takes pair `j − 1`'s last outputs as they are, and only pair 0
+//! needs a lane shuffle (the new frame below, section `M − 1`'s output
+//! above). Packing neighbouring sections together instead would make each
+//! vector feed itself through a shuffle every step. The arithmetic per section and sample is exactly the portable kernel's (same
 //! operations, same order, no FMA), so the output is bit-identical on every
 //! CPU; the first and last `N − 1` steps of a block, where some sections
 //! have no sample yet or any more, keep those sections' memories unchanged.
