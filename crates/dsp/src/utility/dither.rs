@@ -104,25 +104,89 @@ impl Dither {
 
     #[inline(always)]
     fn process_portable(&mut self, channels: &mut [&mut [f32]]) {
-        let scale = 2f64.powi(self.params.bits.clamp(2, 24) as i32 - 1);
-        let (lo, hi) = (-scale, scale - 1.0);
-        let taps = self.taps();
-        for (ch, st) in channels.iter_mut().zip(&mut self.channels) {
-            for x in ch.iter_mut() {
-                let input = f64::from(*x) * scale;
-                let shaped: f64 = taps.iter().zip(&st.errors).map(|(h, e)| h * e).sum();
-                let v = input - shaped;
-                let d = st.rng.f64() - st.rng.f64();
-                let q = (v + d).round().clamp(lo, hi);
-                if !taps.is_empty() {
-                    st.errors.copy_within(0..8, 1);
-                    // Clamp the remembered error so a clipped sample cannot
-                    // drive the feedback loop unstable.
-                    st.errors[0] = (q - v).clamp(-4.0, 4.0);
+        let q = Quantiser::new(self.params.bits, self.taps());
+        if q.older.is_empty() && q.newest == 0.0 {
+            // Flat TPDF: no feedback, every sample independent.
+            for (ch, st) in channels.iter_mut().zip(&mut self.channels) {
+                for x in ch.iter_mut() {
+                    *x = q.step::<false>(st, *x);
                 }
-                *x = (q / scale) as f32;
+            }
+            return;
+        }
+        match (&mut *channels, &mut self.channels[..]) {
+            // Two channels side by side: their feedback loops are independent,
+            // so interleaving them lets the core overlap the two recursions.
+            ([left, right], [sl, sr]) => {
+                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                    *l = q.step::<true>(sl, *l);
+                    *r = q.step::<true>(sr, *r);
+                }
+            }
+            (channels, states) => {
+                for (ch, st) in channels.iter_mut().zip(states) {
+                    for x in ch.iter_mut() {
+                        *x = q.step::<true>(st, *x);
+                    }
+                }
             }
         }
+    }
+}
+
+/// One word length and shaping filter, applied a sample at a time.
+#[derive(Debug, Clone, Copy)]
+struct Quantiser {
+    /// Grid steps per unit: 2^(bits−1).
+    scale: f64,
+    lo: f64,
+    hi: f64,
+    /// The filter's first tap, which weighs the newest error.
+    newest: f64,
+    /// The taps for the older errors (`h₂…`), possibly empty.
+    older: &'static [f64],
+}
+
+impl Quantiser {
+    fn new(bits: u32, taps: &'static [f64]) -> Self {
+        let scale = 2f64.powi(bits.clamp(2, 24) as i32 - 1);
+        let (newest, older) = taps.split_first().map_or((0.0, &[][..]), |(h, r)| (*h, r));
+        Self {
+            scale,
+            lo: -scale,
+            hi: scale - 1.0,
+            newest,
+            older,
+        }
+    }
+
+    /// Dithers and quantises one sample of the channel whose state is `st`,
+    /// with the error fed back through the shaping filter if `SHAPED`.
+    #[inline(always)]
+    fn step<const SHAPED: bool>(&self, st: &mut ChannelDither, x: f32) -> f32 {
+        let input = f64::from(x) * self.scale;
+        let v = if SHAPED {
+            // The older errors' share is known a sample early; only the
+            // newest error's term sits on the feedback loop's dependency chain.
+            let older: f64 = self
+                .older
+                .iter()
+                .zip(&st.errors[1..])
+                .map(|(h, e)| h * e)
+                .sum();
+            input - (older + self.newest * st.errors[0])
+        } else {
+            input
+        };
+        let d = st.rng.f64() - st.rng.f64();
+        let q = (v + d).round().clamp(self.lo, self.hi);
+        if SHAPED {
+            st.errors.copy_within(0..8, 1);
+            // Clamp the remembered error so a clipped sample cannot drive the
+            // feedback loop unstable.
+            st.errors[0] = (q - v).clamp(-4.0, 4.0);
+        }
+        (q / self.scale) as f32
     }
 }
 
