@@ -537,49 +537,15 @@ mod tests {
                         &mut r[range.clone()],
                     );
                 }
+                let (a, b) = (&mut pl[range.clone()], &mut pr[range]);
                 match n {
-                    2 => portable_pair::<2>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
-                    3 => portable_pair::<3>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
-                    4 => portable_pair::<4>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
-                    5 => portable_pair::<5>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
-                    6 => portable_pair::<6>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
-                    7 => portable_pair::<7>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
-                    _ => portable_pair::<8>(
-                        &coeffs,
-                        &mut slow,
-                        &mut pl[range.clone()],
-                        &mut pr[range],
-                    ),
+                    2 => portable_pair::<2>(&coeffs, &mut slow, a, b),
+                    3 => portable_pair::<3>(&coeffs, &mut slow, a, b),
+                    4 => portable_pair::<4>(&coeffs, &mut slow, a, b),
+                    5 => portable_pair::<5>(&coeffs, &mut slow, a, b),
+                    6 => portable_pair::<6>(&coeffs, &mut slow, a, b),
+                    7 => portable_pair::<7>(&coeffs, &mut slow, a, b),
+                    _ => portable_pair::<8>(&coeffs, &mut slow, a, b),
                 }
                 assert_eq!(fast, slow, "{n} sections: memories");
             }
