@@ -16,6 +16,7 @@ pub mod oversample;
 mod oversample_block;
 pub mod processor;
 pub mod saturation;
+mod simd;
 pub mod smooth;
 pub mod stereo;
 pub mod time;

@@ -269,27 +269,17 @@ impl Upsampler {
         chain_latency(self.factor)
     }
 
-    /// Push one base-rate sample; writes `factor` samples (in time order) to
-    /// `out[..factor]`. `out` must hold at least `factor` samples.
-    #[inline]
-    pub fn process(&mut self, x: f64, out: &mut [f64]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU supports AVX, checked just above.
-            unsafe { self.process_avx(x, out) };
-            return;
-        }
-        self.process_portable(x, out);
-    }
-
-    /// [`process`](Self::process) compiled with 4-lane f64 vectors. The
-    /// arithmetic is the same as the portable build's (fixed lane structure in
-    /// [`dot`], no fused multiply-add), so the output is bit-identical on
-    /// every x86-64 CPU: only the speed depends on the CPU.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    fn process_avx(&mut self, x: f64, out: &mut [f64]) {
-        self.process_portable(x, out);
+    crate::simd::dispatch! {
+        /// Push one base-rate sample; writes `factor` samples (in time order) to
+        /// `out[..factor]`. `out` must hold at least `factor` samples.
+        #[inline]
+        pub fn process(&mut self, x: f64, out: &mut [f64]);
+        /// [`process`](Self::process) compiled with 4-lane f64 vectors. The
+        /// arithmetic is the same as the portable build's (fixed lane structure in
+        /// [`dot`], no fused multiply-add), so the output is bit-identical on
+        /// every x86-64 CPU: only the speed depends on the CPU.
+        feature "avx" fn process_avx;
+        portable fn process_portable;
     }
 
     #[inline(always)]
@@ -351,23 +341,14 @@ impl Downsampler {
         chain_latency(self.factor)
     }
 
-    /// Push `factor` oversampled samples (time order); returns one base-rate sample.
-    #[inline]
-    pub fn process(&mut self, input: &[f64]) -> f64 {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU supports AVX, checked just above.
-            return unsafe { self.process_avx(input) };
-        }
-        self.process_portable(input)
-    }
-
-    /// [`process`](Self::process) with 4-lane vectors; bit-identical results
-    /// (see [`Upsampler::process_avx`]).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    fn process_avx(&mut self, input: &[f64]) -> f64 {
-        self.process_portable(input)
+    crate::simd::dispatch! {
+        /// Push `factor` oversampled samples (time order); returns one base-rate sample.
+        #[inline]
+        pub fn process(&mut self, input: &[f64]) -> f64;
+        /// [`process`](Self::process) with 4-lane vectors; bit-identical results
+        /// (see [`Upsampler::process_avx`]).
+        feature "avx" fn process_avx;
+        portable fn process_portable;
     }
 
     #[inline(always)]

@@ -258,21 +258,11 @@ impl Interpolator8 {
         s3.process(&self.x4[..4 * n], &mut out[..8 * n]);
     }
 
-    /// Interpolate `input` (≤ [`MAX_FRAMES`]) into `out[..8·input.len()]`.
-    pub(crate) fn process(&mut self, input: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { self.process_avx2(input, out) };
-            return;
-        }
-        self.process_portable(input, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_avx2(&mut self, input: &[f32], out: &mut [f32]) {
-        self.process_portable(input, out);
+    crate::simd::dispatch! {
+        /// Interpolate `input` (≤ [`MAX_FRAMES`]) into `out[..8·input.len()]`.
+        pub(crate) fn process(&mut self, input: &[f32], out: &mut [f32]);
+        feature "avx2" fn process_avx2;
+        portable fn process_portable;
     }
 
     #[inline(always)]
@@ -280,23 +270,13 @@ impl Interpolator8 {
         self.run(input, out);
     }
 
-    /// Raise `peaks[i]` to the largest |value| of output group `i` for every
-    /// frame of `input` (≤ [`MAX_FRAMES`]): the peak of the interval that
-    /// starts at base sample `i − latency`, on the 8× grid.
-    pub(crate) fn raise_peaks(&mut self, input: &[f32], peaks: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { self.raise_peaks_avx2(input, peaks) };
-            return;
-        }
-        self.raise_peaks_portable(input, peaks);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn raise_peaks_avx2(&mut self, input: &[f32], peaks: &mut [f32]) {
-        self.raise_peaks_portable(input, peaks);
+    crate::simd::dispatch! {
+        /// Raise `peaks[i]` to the largest |value| of output group `i` for every
+        /// frame of `input` (≤ [`MAX_FRAMES`]): the peak of the interval that
+        /// starts at base sample `i − latency`, on the 8× grid.
+        pub(crate) fn raise_peaks(&mut self, input: &[f32], peaks: &mut [f32]);
+        feature "avx2" fn raise_peaks_avx2;
+        portable fn raise_peaks_portable;
     }
 
     #[inline(always)]
@@ -337,21 +317,11 @@ impl Decimator8 {
         }
     }
 
-    /// Decimate `input` (8·`out.len()` samples, `out.len()` ≤ [`MAX_FRAMES`]) into `out`.
-    pub(crate) fn process(&mut self, input: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { self.process_avx2(input, out) };
-            return;
-        }
-        self.process_portable(input, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_avx2(&mut self, input: &[f32], out: &mut [f32]) {
-        self.process_portable(input, out);
+    crate::simd::dispatch! {
+        /// Decimate `input` (8·`out.len()` samples, `out.len()` ≤ [`MAX_FRAMES`]) into `out`.
+        pub(crate) fn process(&mut self, input: &[f32], out: &mut [f32]);
+        feature "avx2" fn process_avx2;
+        portable fn process_portable;
     }
 
     #[inline(always)]

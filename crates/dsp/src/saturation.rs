@@ -286,6 +286,7 @@ impl CurveTables {
 
     /// Apply the curve of `mode` to every sample of `buf`.
     fn shape_block(&self, mode: SaturationMode, buf: &mut [f32]) {
+        // Not `simd::dispatch!`: the AVX2 path is hand-written intrinsics, not a copy of this loop.
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.

@@ -236,41 +236,24 @@ impl Compressor {
         self.scratch = Some(chunk);
     }
 
-    /// One chunk, stage by stage over every sample (each stage a tight loop
-    /// with its branches hoisted): `chunk.level` holds the detector input on
-    /// entry and is turned into levels in dB, linked, then into gains.
-    fn process_chunk(
-        &mut self,
-        chunk: &mut Chunk,
-        channels: &mut [&mut [f32]],
-        nch: usize,
-        start: usize,
-        len: usize,
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { self.process_chunk_avx2(chunk, channels, nch, start, len) };
-            return;
-        }
-        self.process_chunk_portable(chunk, channels, nch, start, len);
-    }
-
-    /// [`process_chunk`](Self::process_chunk) compiled for 4-lane vectors
-    /// (the detector, dB conversions, curve and gains are element-wise
-    /// loops); the same operations in the same order (no FMA contraction),
-    /// so the same results on every CPU.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_chunk_avx2(
-        &mut self,
-        chunk: &mut Chunk,
-        channels: &mut [&mut [f32]],
-        nch: usize,
-        start: usize,
-        len: usize,
-    ) {
-        self.process_chunk_portable(chunk, channels, nch, start, len);
+    crate::simd::dispatch! {
+        /// One chunk, stage by stage over every sample (each stage a tight loop
+        /// with its branches hoisted): `chunk.level` holds the detector input on
+        /// entry and is turned into levels in dB, linked, then into gains.
+        fn process_chunk(
+            &mut self,
+            chunk: &mut Chunk,
+            channels: &mut [&mut [f32]],
+            nch: usize,
+            start: usize,
+            len: usize,
+        );
+        /// [`process_chunk`](Self::process_chunk) compiled for 4-lane vectors
+        /// (the detector, dB conversions, curve and gains are element-wise
+        /// loops); the same operations in the same order (no FMA contraction),
+        /// so the same results on every CPU.
+        feature "avx2" fn process_chunk_avx2;
+        portable fn process_chunk_portable;
     }
 
     #[inline(always)]

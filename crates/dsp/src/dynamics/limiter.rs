@@ -368,27 +368,17 @@ fn reduction_to_gain(db: f64) -> f64 {
     }
 }
 
-/// [`reduction_to_gain`] over a block, in place. The conversion is a
-/// polynomial with no dependence between frames, so it runs here, 4 frames
-/// per vector, after the sequential hold/release/average pass has produced
-/// the whole block's reductions (inside that pass each conversion sat on the
-/// frame's critical path).
-fn reductions_to_gains(buf: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { reductions_to_gains_avx2(buf) };
-        return;
-    }
-    reductions_to_gains_portable(buf);
-}
-
-/// [`reductions_to_gains`] with 4-lane vectors: the same operations (no
-/// fused multiply-add), so the same results.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn reductions_to_gains_avx2(buf: &mut [f64]) {
-    reductions_to_gains_portable(buf);
+crate::simd::dispatch! {
+    /// [`reduction_to_gain`] over a block, in place. The conversion is a
+    /// polynomial with no dependence between frames, so it runs here, 4 frames
+    /// per vector, after the sequential hold/release/average pass has produced
+    /// the whole block's reductions (inside that pass each conversion sat on the
+    /// frame's critical path).
+    fn reductions_to_gains(buf: &mut [f64]);
+    /// [`reductions_to_gains`] with 4-lane vectors: the same operations (no
+    /// fused multiply-add), so the same results.
+    feature "avx2" fn reductions_to_gains_avx2;
+    portable fn reductions_to_gains_portable;
 }
 
 #[inline(always)]

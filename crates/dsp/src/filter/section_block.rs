@@ -129,6 +129,7 @@ fn run_pair<const N: usize>(
     left: &mut [f32],
     right: &mut [f32],
 ) {
+    // Not `simd::dispatch!`: the AVX path is a hand-written kernel, not a copy of `portable_pair`.
     #[cfg(target_arch = "x86_64")]
     if N > 1 && std::arch::is_x86_feature_detected!("avx") {
         // SAFETY: the CPU supports AVX, checked just above.
