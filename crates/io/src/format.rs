@@ -63,7 +63,10 @@ pub struct EncodeSpec {
 /// This is the exact inverse of the decoder's `x / 2^(bits-1)`, so integer audio
 /// round-trips bit-exactly. No dither here: dither is a DSP stage the caller runs
 /// before writing.
-#[inline]
+///
+/// The writers compute it block-wise in `f32` (`wav_block::PcmBlockEncoder`);
+/// this `f64` form is the definition their tests check them against.
+#[cfg(test)]
 pub(crate) fn quantize(x: f32, bits: u16) -> i32 {
     let scale = (1i64 << (bits - 1)) as f64;
     let v = (f64::from(x) * scale).round();

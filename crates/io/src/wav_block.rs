@@ -1,13 +1,17 @@
-//! A block WAV encoder writing exactly the bytes `hound` 3.5 writes.
+//! Planar `f32` blocks to interleaved PCM bytes in one pass
+//! ([`PcmBlockEncoder`], shared by the WAV, AIFF and FLAC writers), and a block
+//! WAV writer on it writing exactly the bytes `hound` 3.5 writes.
 //!
 //! Why by hand: `hound` encodes one sample per call — a trait dispatch, a
 //! range check and a 2-, 3- or 4-byte write into the `BufWriter` for every
 //! sample — and its only block API (`get_i16_writer`) is 16-bit. Writing a
 //! mix and its stems as 24-bit WAV that way took about 12 % of a mix render's
-//! CPU (`perf`, session 4). Here a whole block is converted and interleaved
-//! into one byte buffer and written with one call.
+//! CPU (`perf`, session 4). Here a whole block is quantised channel by
+//! channel, interleaved into one byte buffer in the file's byte order, and
+//! written with one call. AIFF is the same PCM big-endian; FLAC's encoder
+//! takes the little-endian bytes (`flacenc`'s `fill_le_bytes`).
 //!
-//! The file layout is `hound`'s, byte for byte (tested against it):
+//! The WAV file layout is `hound`'s, byte for byte (tested against it):
 //! `RIFF`/`WAVE`, a 16-byte `PCMWAVEFORMAT` `fmt ` chunk for up to two
 //! channels of up to 16 bits, otherwise a 40-byte `WAVE_FORMAT_EXTENSIBLE`
 //! one (container bits, valid bits, the first `channels` bits of the channel
@@ -15,8 +19,9 @@
 //! size and the RIFF size are patched in by [`WavBlockWriter::finish`]. Like
 //! `hound`, no pad byte follows an odd-sized `data` chunk (tag chunks
 //! appended later add it themselves). Unlike `hound`, which wraps its `u32`
-//! byte count silently in release builds, audio that would not fit the
-//! format's 4 GiB is refused with an error.
+//! byte count silently in release builds, audio whose `data` or `RIFF` size
+//! would not fit the header's 32 bits is refused with an error at the block
+//! that would overflow it.
 
 use std::io::{self, Seek, SeekFrom, Write};
 
@@ -31,19 +36,93 @@ const SUBTYPE_FLOAT: [u8; 16] = [
     0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
 ];
 
-/// Streaming WAV writer over a seekable sink (a buffered temp file).
-pub(crate) struct WavBlockWriter<W: Write + Seek> {
-    out: W,
+/// Byte order of the samples in a file: WAV's (and the bytes FLAC's encoder
+/// reads) little-endian, AIFF's big-endian.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ByteOrder {
+    /// Least significant byte first.
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+/// Converts planar `f32` blocks (full scale ±1.0) to interleaved PCM bytes,
+/// reusing its buffers from block to block.
+///
+/// Integers are rounded half away from zero and clamped to the two's
+/// complement range, as [`quantize`](crate::format::quantize) does (no
+/// dither: that is a DSP stage run before writing); floats are written as-is.
+pub(crate) struct PcmBlockEncoder {
     format: SampleFormat,
-    channels: usize,
-    /// Byte offset of the `data` chunk's size field.
-    data_len_offset: u32,
-    /// Audio bytes written so far.
-    data_bytes: u32,
+    order: ByteOrder,
     /// Reused interleaved bytes of one block.
     bytes: Vec<u8>,
     /// Reused integer samples of one block, per channel (integer formats).
     ints: Vec<Vec<i32>>,
+}
+
+impl PcmBlockEncoder {
+    pub(crate) fn new(format: SampleFormat, order: ByteOrder, channels: usize) -> Self {
+        Self {
+            format,
+            order,
+            bytes: Vec::new(),
+            ints: vec![Vec::new(); channels],
+        }
+    }
+
+    /// Bytes of one frame (all channels) on disk.
+    pub(crate) fn frame_bytes(&self) -> usize {
+        self.ints.len() * usize::from(self.format.bits() / 8)
+    }
+
+    /// The interleaved bytes of `block`: one slice per channel, all of the
+    /// same length (checked by the caller).
+    pub(crate) fn encode(&mut self, block: &[&[f32]]) -> &[u8] {
+        let frames = block.first().map_or(0, |c| c.len());
+        self.bytes.clear();
+        self.bytes.resize(frames * self.frame_bytes(), 0);
+        let out = self.bytes.as_mut_slice();
+        let scale = match self.format {
+            SampleFormat::Float32 => {
+                match self.order {
+                    ByteOrder::Little => interleave(block, out, f32::to_le_bytes),
+                    ByteOrder::Big => interleave(block, out, f32::to_be_bytes),
+                }
+                return &self.bytes;
+            }
+            SampleFormat::Int16 => 32_768.0,
+            SampleFormat::Int24 => 8_388_608.0,
+        };
+        // Quantise channel by channel (a loop the compiler vectorises), then
+        // interleave the integers' low bytes.
+        let ints = &mut self.ints[..block.len()];
+        for (dst, src) in ints.iter_mut().zip(block) {
+            dst.clear();
+            dst.resize(frames, 0);
+            for (d, &x) in dst.iter_mut().zip(src.iter()) {
+                *d = quantize_exact(x, scale);
+            }
+        }
+        let ints: Vec<&[i32]> = ints.iter().map(Vec::as_slice).collect();
+        match (self.format, self.order) {
+            (SampleFormat::Int24, ByteOrder::Little) => interleave(&ints, out, int24_le),
+            (SampleFormat::Int24, ByteOrder::Big) => interleave(&ints, out, int24_be),
+            (_, ByteOrder::Little) => interleave(&ints, out, |q| (q as i16).to_le_bytes()),
+            (_, ByteOrder::Big) => interleave(&ints, out, |q| (q as i16).to_be_bytes()),
+        }
+        &self.bytes
+    }
+}
+
+/// Streaming WAV writer over a seekable sink (a buffered temp file).
+pub(crate) struct WavBlockWriter<W: Write + Seek> {
+    out: W,
+    pcm: PcmBlockEncoder,
+    /// Byte offset of the `data` chunk's size field.
+    data_len_offset: u32,
+    /// Audio bytes written so far.
+    data_bytes: u32,
 }
 
 fn invalid(msg: &str) -> io::Error {
@@ -98,69 +177,38 @@ impl<W: Write + Seek> WavBlockWriter<W> {
         out.write_all(&h)?;
         Ok(Self {
             out,
-            format,
-            channels: usize::from(channels),
+            pcm: PcmBlockEncoder::new(format, ByteOrder::Little, usize::from(channels)),
             data_len_offset,
             data_bytes: 0,
-            bytes: Vec::new(),
-            ints: vec![Vec::new(); usize::from(channels)],
         })
     }
 
+    /// The most audio bytes whose `data` and `RIFF` sizes (audio plus the
+    /// header after the RIFF size field) both fit in 32 bits.
+    fn max_data_bytes(&self) -> u32 {
+        u32::MAX - (self.data_len_offset - 4)
+    }
+
     /// Appends one block: `channels` slices of equal length (checked by the
-    /// caller), full scale ±1.0. Integers are rounded and clamped as
-    /// [`quantize`](crate::format::quantize) does; floats are written as-is.
+    /// caller), full scale ±1.0, encoded by [`PcmBlockEncoder`]. A block that
+    /// would take the audio past [`max_data_bytes`](Self::max_data_bytes) is
+    /// refused before anything of it is written.
     pub(crate) fn write_block(&mut self, block: &[&[f32]]) -> io::Result<()> {
         let frames = block.first().map_or(0, |c| c.len());
-        let width = usize::from(self.format.bits() / 8);
-        let len = frames * self.channels * width;
-        let total = u32::try_from(len)
+        let total = u32::try_from(frames * self.pcm.frame_bytes())
             .ok()
             .and_then(|n| self.data_bytes.checked_add(n))
+            .filter(|&n| n <= self.max_data_bytes())
             .ok_or_else(|| invalid("audio exceeds the WAV format's 4 GiB"))?;
-        self.bytes.clear();
-        self.bytes.resize(len, 0);
-        let scale = match self.format {
-            SampleFormat::Float32 => {
-                match block {
-                    [l, r] => encode_pair::<f32, 4>(l, r, &mut self.bytes, f32::to_le_bytes),
-                    _ => encode::<f32, 4>(block, &mut self.bytes, f32::to_le_bytes),
-                }
-                self.out.write_all(&self.bytes)?;
-                self.data_bytes = total;
-                return Ok(());
-            }
-            SampleFormat::Int16 => 32_768.0,
-            SampleFormat::Int24 => 8_388_608.0,
-        };
-        // Quantise channel by channel (a loop the compiler vectorises), then
-        // interleave the integers' low bytes.
-        let ints = &mut self.ints[..block.len()];
-        for (dst, src) in ints.iter_mut().zip(block) {
-            dst.clear();
-            dst.resize(frames, 0);
-            for (d, &x) in dst.iter_mut().zip(src.iter()) {
-                *d = quantize_exact(x, scale);
-            }
-        }
-        let ints: Vec<&[i32]> = ints.iter().map(Vec::as_slice).collect();
-        match (self.format, ints.as_slice()) {
-            (SampleFormat::Int24, [l, r]) => encode_pair::<i32, 3>(l, r, &mut self.bytes, int24),
-            (SampleFormat::Int24, _) => encode::<i32, 3>(&ints, &mut self.bytes, int24),
-            (_, [l, r]) => encode_pair::<i32, 2>(l, r, &mut self.bytes, int16),
-            _ => encode::<i32, 2>(&ints, &mut self.bytes, int16),
-        }
-        self.out.write_all(&self.bytes)?;
+        self.out.write_all(self.pcm.encode(block))?;
         self.data_bytes = total;
         Ok(())
     }
 
     /// Patches the RIFF and `data` sizes, flushes, and returns the sink.
     pub(crate) fn finish(mut self) -> io::Result<W> {
-        let riff_size = self
-            .data_bytes
-            .checked_add(self.data_len_offset - 4)
-            .ok_or_else(|| invalid("audio exceeds the WAV format's 4 GiB"))?;
+        // Cannot overflow: `write_block` keeps `data_bytes` ≤ `max_data_bytes`.
+        let riff_size = self.data_bytes + (self.data_len_offset - 4);
         self.out.seek(SeekFrom::Start(4))?;
         self.out.write_all(&riff_size.to_le_bytes())?;
         self.out
@@ -168,6 +216,23 @@ impl<W: Write + Seek> WavBlockWriter<W> {
         self.out.write_all(&self.data_bytes.to_le_bytes())?;
         self.out.flush()?;
         Ok(self.out)
+    }
+
+    /// Sets the count of audio bytes already written, so tests can reach the
+    /// size limit without writing 4 GiB.
+    #[cfg(test)]
+    pub(crate) fn assume_written(&mut self, bytes: u32) {
+        self.data_bytes = bytes;
+    }
+}
+
+/// Interleaves the channels of `block` into `out`, `N` bytes per sample;
+/// a channel pair by its own loop (the common case, which vectorises).
+#[inline(always)]
+fn interleave<T: Copy, const N: usize>(block: &[&[T]], out: &mut [u8], enc: fn(T) -> [u8; N]) {
+    match block {
+        [l, r] => encode_pair(l, r, out, enc),
+        _ => encode(block, out, enc),
     }
 }
 
@@ -217,15 +282,16 @@ fn quantize_exact(x: f32, scale: f32) -> i32 {
 
 /// The low three bytes, little-endian.
 #[inline(always)]
-fn int24(q: i32) -> [u8; 3] {
+fn int24_le(q: i32) -> [u8; 3] {
     let [a, b, c, _] = q.to_le_bytes();
     [a, b, c]
 }
 
-/// The low two bytes, little-endian.
+/// The low three bytes, big-endian.
 #[inline(always)]
-fn int16(q: i32) -> [u8; 2] {
-    (q as i16).to_le_bytes()
+fn int24_be(q: i32) -> [u8; 3] {
+    let [_, a, b, c] = q.to_be_bytes();
+    [a, b, c]
 }
 
 #[cfg(test)]
@@ -268,6 +334,25 @@ mod tests {
             v.push((seed as f32 / u32::MAX as f32) * 2.4 - 1.2);
         }
         v
+    }
+
+    /// Mono 16-bit (a 16-byte `fmt `, so the RIFF size is the data plus 36):
+    /// the data may reach exactly `u32::MAX − 36`; a frame more is refused
+    /// before it is written.
+    #[test]
+    fn data_stops_at_the_largest_riff_size() {
+        let mut w =
+            WavBlockWriter::new(Cursor::new(Vec::new()), 44_100, 1, SampleFormat::Int16).unwrap();
+        w.assume_written(u32::MAX - 36 - 2);
+        let x = [-1.0f32];
+        w.write_block(&[&x]).unwrap();
+        let err = w.write_block(&[&x]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let file = w.finish().unwrap().into_inner();
+        assert_eq!(file.len(), 44 + 2, "the refused frame was not written");
+        assert_eq!(&file[4..8], &u32::MAX.to_le_bytes());
+        assert_eq!(&file[40..44], &(u32::MAX - 36).to_le_bytes());
+        assert_eq!(&file[44..], &[0x00, 0x80]);
     }
 
     /// The `f32` rounding is `quantize`'s: on the tricky values (exact ties

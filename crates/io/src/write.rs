@@ -20,7 +20,7 @@ use crate::atomic::TempFile;
 use crate::buffer::AudioBuffer;
 use crate::error::{Error, Result};
 use crate::flac::FlacWriter;
-use crate::format::{EncodeSpec, FileFormat, SampleFormat, quantize};
+use crate::format::{EncodeSpec, FileFormat, SampleFormat};
 use crate::tags::{self, Tags};
 use crate::wav_block::WavBlockWriter;
 
@@ -114,8 +114,6 @@ pub struct AudioWriter {
     sink: Option<Sink>,
     spec: EncodeSpec,
     channels: usize,
-    /// Reused per-channel integer scratch for the integer encoders.
-    ints: Vec<Vec<i32>>,
     /// Tag chunks appended after the audio on `finish` (WAV/AIFF; empty if none).
     trailer: Vec<u8>,
 }
@@ -183,7 +181,6 @@ impl AudioWriter {
         let (temp, file) = TempFile::create(path, opts)?;
         let sync_handle = file.try_clone().map_err(|e| Error::io(path, e))?;
         let out = BufWriter::with_capacity(1 << 16, file);
-        let bits = spec.sample_format.bits();
         let enc_err = |e: std::io::Error| Error::Encode(path.into(), e.to_string());
         let sink = match spec.format {
             FileFormat::Wav => {
@@ -191,11 +188,13 @@ impl AudioWriter {
                     .map(Sink::Wav)
                     .map_err(enc_err)?
             }
-            FileFormat::Aiff => AiffWriter::new(out, sample_rate, channels as u16, bits)
-                .map(Sink::Aiff)
-                .map_err(enc_err)?,
+            FileFormat::Aiff => {
+                AiffWriter::new(out, sample_rate, channels as u16, spec.sample_format)
+                    .map(Sink::Aiff)
+                    .map_err(enc_err)?
+            }
             FileFormat::Flac => {
-                FlacWriter::new(out, sample_rate, channels, usize::from(bits), &flac_blocks)
+                FlacWriter::new(out, sample_rate, channels, spec.sample_format, &flac_blocks)
                     .map(|w| Sink::Flac(Box::new(w)))
                     .map_err(enc_err)?
             }
@@ -207,34 +206,26 @@ impl AudioWriter {
             sink: Some(sink),
             spec,
             channels,
-            ints: vec![Vec::new(); channels],
             trailer,
         })
     }
 
     /// Appends one block: one slice per channel, all the same length, full scale ±1.0.
-    /// Integer formats round to nearest and clamp; Float32 is written as-is.
+    /// Integer formats round to nearest (ties away from zero) and clamp, identically
+    /// in every container (one block conversion, `wav_block::PcmBlockEncoder`);
+    /// Float32 is written as-is. Audio past a container's size limit (4 GiB for WAV
+    /// and AIFF) is refused with [`Error::Encode`] naming the file.
     pub fn write_block(&mut self, block: &[&[f32]]) -> Result<()> {
         check_block(&self.dest, self.channels, block)?;
-        let bits = self.spec.sample_format.bits();
         let dest = self.dest.as_path();
         let enc = |e: &dyn std::fmt::Display| Error::Encode(dest.into(), e.to_string());
-        let Some(sink) = self.sink.as_mut() else {
-            return Err(enc(&"writer already failed"));
+        let written = match self.sink.as_mut() {
+            None => return Err(enc(&"writer already failed")),
+            Some(Sink::Wav(w)) => w.write_block(block),
+            Some(Sink::Aiff(w)) => w.write_block(block),
+            Some(Sink::Flac(w)) => w.write_block(block),
         };
-        if let Sink::Wav(w) = sink {
-            return w.write_block(block).map_err(|e| enc(&e));
-        }
-        for (dst, src) in self.ints.iter_mut().zip(block) {
-            dst.clear();
-            dst.extend(src.iter().map(|&x| quantize(x, bits)));
-        }
-        let ints: Vec<&[i32]> = self.ints.iter().map(Vec::as_slice).collect();
-        match sink {
-            Sink::Aiff(w) => w.write_ints(&ints).map_err(|e| enc(&e)),
-            Sink::Flac(w) => w.write_ints(&ints).map_err(|e| enc(&e)),
-            Sink::Wav(_) => Ok(()),
-        }
+        written.map_err(|e| enc(&e))
     }
 
     /// Finalises the header, fsyncs, and renames the temporary file into place.
@@ -292,4 +283,42 @@ pub fn write_audio(
         start = end;
     }
     w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Audio past the 4 GiB a WAV or AIFF header can describe is refused with an
+    /// error that names the destination, and nothing is left behind.
+    #[test]
+    fn oversize_audio_error_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for (format, name) in [(FileFormat::Wav, "big.wav"), (FileFormat::Aiff, "big.aiff")] {
+            let path = dir.path().join(name);
+            let spec = EncodeSpec {
+                format,
+                sample_format: SampleFormat::Int24,
+            };
+            let opts = WriteOptions::default();
+            let mut w = AudioWriter::create(&path, spec, 48_000, 2, &opts).unwrap();
+            // As if all but 5 bytes of the format's limit had been written.
+            match w.sink.as_mut() {
+                Some(Sink::Wav(s)) => s.assume_written(u32::MAX - 60 - 5),
+                Some(Sink::Aiff(s)) => s.assume_written(u32::MAX - 47 - 5),
+                _ => unreachable!("{name} opens a WAV or AIFF sink"),
+            }
+            let frame = [0.5f32];
+            let err = w.write_block(&[&frame, &frame]).unwrap_err();
+            assert!(
+                matches!(&err, Error::Encode(p, _) if p.0 == path),
+                "{err:?}"
+            );
+            let msg = err.to_string();
+            assert!(msg.starts_with(&format!("{}: ", path.display())), "{msg}");
+            assert!(msg.contains("4 GiB"), "{msg}");
+            drop(w);
+            assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+        }
+    }
 }
