@@ -222,3 +222,41 @@ impl<W: Write + Seek> FrameEncoder<W> {
         Ok(self.out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// The block of yotarok/flacenc-rs issue 256: 2944 frames of full-scale
+    /// noise, then 1152 of silence, 24-bit. Unguarded, `flacenc` 0.5.1 encodes
+    /// it to 3.1 GB (measured with the guard off); the file must stay within
+    /// the verbatim bound (42-byte header, one frame). Decoding such blocks
+    /// exactly is `tests/encode_bytes.rs`'s `clipped_signal_decodes_…`.
+    #[test]
+    fn noise_into_silence_stays_within_verbatim_size() {
+        let mut seed = 0x2545_f491_u32;
+        let x: Vec<f32> = (0..BLOCK_SIZE)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                if i < 2944 {
+                    seed as f32 / u32::MAX as f32 * 2.0 - 1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut w =
+            FlacWriter::new(Cursor::new(Vec::new()), 48_000, 1, SampleFormat::Int24, &[]).unwrap();
+        w.write_block(&[&x]).unwrap();
+        let file = w.finish().unwrap().into_inner();
+        let bound = 42 + verbatim_bits_bound(BLOCK_SIZE, 1, 24).div_ceil(8);
+        assert!(file.len() <= bound, "{} bytes > {bound}", file.len());
+        // Not merely small: the noise is incompressible, so the frame is
+        // within a few hundred bytes of its verbatim 12 288 bytes.
+        assert!(file.len() > 42 + 2944 * 3, "{} bytes", file.len());
+    }
+}

@@ -33,6 +33,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// largest code and the half-LSB ties around it, ties `k ± ½` LSB near zero,
 /// non-finite values, then deterministic noise over ±1.2 full scale (clipping).
 fn signal(bits: u16, c: usize) -> Vec<f32> {
+    signal_with_silence(bits, c, 200)
+}
+
+/// [`signal`] with `silence` zeros before the noise.
+fn signal_with_silence(bits: u16, c: usize, silence: usize) -> Vec<f32> {
     let scale = (1i64 << (bits - 1)) as f32;
     let mut v = vec![
         0.0,
@@ -53,7 +58,7 @@ fn signal(bits: u16, c: usize) -> Vec<f32> {
     for k in -60..60 {
         v.push((k as f32 + 0.5) / scale);
     }
-    v.extend(std::iter::repeat_n(0.0, 200));
+    v.extend(std::iter::repeat_n(0.0, silence));
     let mut rng = Rng::new(7 + c as u64);
     while v.len() < FRAMES {
         let u = (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
@@ -215,6 +220,33 @@ fn bytes_match_the_per_sample_path() {
         hashes.push(fnv1a(&got));
     }
     let want: Vec<u64> = CASES.iter().map(|c| c.3).collect();
+    assert_eq!(hashes, want, "{hashes:#018x?}");
+}
+
+/// 24-bit FLAC of the same signal without its run of silence, whose hashes
+/// are pinned separately: with it, `flacenc` 0.5.1 mis-encoded the first block
+/// (a frame of ~300 MB that the decoder rejected) and the writer now stores such
+/// a block verbatim, so those bytes differ from the per-sample path's on purpose.
+#[test]
+fn flac24_bytes_match_the_per_sample_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let want: [u64; 3] = [0xdb12ea7adae511d9, 0xee95927d19f54ffd, 0xb215afbb894738e0];
+    let mut hashes = Vec::new();
+    for channels in 1..=3 {
+        let data: Vec<Vec<f32>> = (0..channels)
+            .map(|c| signal_with_silence(24, c, 0))
+            .collect();
+        let path = dir.path().join(format!("{channels}.flac"));
+        let got = write_blocks(&path, spec(FileFormat::Flac, SampleFormat::Int24), &data);
+        // Verbatim would take 3 bytes a sample plus frame headers: compressed
+        // noise at ±1.2 full scale cannot be much smaller, and is not larger.
+        assert!(
+            got.len() < 8192 + FRAMES * channels * 3,
+            "{} bytes",
+            got.len()
+        );
+        hashes.push(fnv1a(&got));
+    }
     assert_eq!(hashes, want, "{hashes:#018x?}");
 }
 
