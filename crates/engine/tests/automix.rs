@@ -699,7 +699,7 @@ fn a_backing_track_is_the_band_not_a_voice() {
         0xbac4,
     );
     let b = &report.stems[stem_index(&report, "backing")];
-    assert_eq!(b.role, Role::Other, "{}", b.role_why);
+    assert_eq!(b.role, Role::BackingTrack, "{}", b.role_why);
     assert!(b.role_why.contains("backing track"), "{}", b.role_why);
     assert_eq!(b.pan, 0.0);
     let what: Vec<&str> = b.decisions.iter().map(|d| d.what.as_str()).collect();
@@ -712,4 +712,144 @@ fn a_backing_track_is_the_band_not_a_voice() {
     let dir = tempfile::tempdir().unwrap();
     let report = automix_at_random_gains(dir.path(), &[("backing", band), ("pad", pad())], 0xbac5);
     assert_eq!(report.lead, None, "{:?}", report.lead);
+}
+
+/// The band as one stem: kick, bass line and chords.
+fn band() -> Vec<f64> {
+    kick()
+        .iter()
+        .zip(bass())
+        .zip(chords())
+        .map(|((k, b), c)| k + b + c)
+        .collect()
+}
+
+/// Automixes the session `toml` (tracks relative to `dir`) into `dir/out.toml`.
+fn automix_session(dir: &Path, toml: &str) -> AutomixReport {
+    let path = dir.join("in.toml");
+    std::fs::write(&path, toml).unwrap();
+    let opts = AutomixOptions {
+        force: true,
+        ..AutomixOptions::default()
+    };
+    automix(&path, &dir.join("out.toml"), &opts, &mut NoProgress).expect("automix")
+}
+
+/// The backing-track treatment follows the session's role, not the file
+/// name: a track called "take_3" with `role = "backing-track"` stays centred,
+/// dry, uncompressed and high-passed only against rumble, and never leads
+/// even beside a pad no lead rule picks; a file called "backing" that the
+/// session calls a guitar is mixed as a guitar.
+#[test]
+fn the_backing_track_role_decides_whatever_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write_stems(
+        dir.path(),
+        [
+            ("take_3", band().as_slice(), 4.0),
+            ("backing", band().as_slice(), -3.0),
+            ("lead_vox", vocal().as_slice(), -6.0),
+            ("pad", pad().as_slice(), 2.0),
+        ],
+    );
+    let session = |roles: [(&str, &str); 2]| {
+        let mut t = "[session]\nsample_rate = 48000\n".to_string();
+        for (file, role) in roles {
+            t += &format!("[[track]]\nfile = \"stems/{file}.wav\"\nrole = \"{role}\"\n");
+        }
+        t
+    };
+    let report = automix_session(
+        dir.path(),
+        &session([("take_3", "backing-track"), ("lead_vox", "lead-vocal")]),
+    );
+    let b = &report.stems[stem_index(&report, "take_3")];
+    assert_eq!(b.role, Role::BackingTrack);
+    assert!(!b.is_lead && b.pan == 0.0, "{:?}", b.decisions);
+    assert_eq!(report.lead.as_deref(), Some("lead_vox"));
+    let what: Vec<&str> = b.decisions.iter().map(|d| d.what.as_str()).collect();
+    assert!(
+        !what
+            .iter()
+            .any(|w| ["send", "compressor", "de-esser", "gate"].contains(w)),
+        "{what:?}"
+    );
+    let hp = b.decisions.iter().find(|d| d.what == "eq").unwrap();
+    assert_eq!(hp.value, "high-pass 30 Hz", "{}", hp.why);
+    let written = load(&dir.path().join("out.toml")).unwrap();
+    assert!(written.tracks[0].sends.is_empty());
+    assert_eq!(written.tracks[0].output, "master");
+
+    let report = automix_session(
+        dir.path(),
+        &session([("take_3", "backing-track"), ("pad", "pad")]),
+    );
+    assert_eq!(report.lead, None, "{:?}", report.lead);
+
+    let report = automix_session(
+        dir.path(),
+        &session([("backing", "guitar"), ("lead_vox", "lead-vocal")]),
+    );
+    let g = &report.stems[stem_index(&report, "backing")];
+    assert_eq!(g.role, Role::Guitar);
+    assert!(
+        g.decisions.iter().any(|d| d.what == "send"),
+        "{:?}",
+        g.decisions
+    );
+}
+
+/// A 0.2 s stem is shorter than one 400 ms BS.1770 gating block: the automix
+/// mutes it with the reason and mixes the others as usual; alone, it is an
+/// error that says why.
+#[test]
+fn a_stem_too_short_to_measure_is_muted_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let blip: Vec<f64> = (0..(0.2 * f64::from(RATE)) as usize)
+        .map(|i| 0.3 * (TAU * 880.0 * t(i)).sin())
+        .collect();
+    let mut parts: Vec<(&str, &[f64], f64)> = Vec::new();
+    let sig = signals();
+    parts.extend(NAMES.iter().zip(&sig).map(|(n, x)| (*n, x.as_slice(), 0.0)));
+    // No role word in the name: init has to listen, and cannot.
+    parts.push(("07_blip", &blip, 0.0));
+    let s = write_stems(dir.path(), parts);
+    let report = run(dir.path(), &s, true);
+    let b = &report.stems[stem_index(&report, "07_blip")];
+    assert!(b.muted && b.gain_db == 0.0, "{:?}", b.decisions);
+    assert!((b.features.seconds - 0.2).abs() < 1e-9);
+    assert!(b.decisions[0].why.contains("400 ms"), "{:?}", b.decisions);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("07_blip") && w.contains("too short")),
+        "{:?}",
+        report.warnings
+    );
+    let session = load(&dir.path().join("session.auto.toml")).unwrap();
+    let track = session
+        .tracks
+        .iter()
+        .find(|t| t.display_name() == "07_blip")
+        .unwrap();
+    assert!(track.mute && track.why.contains("cannot be measured"));
+    assert_eq!(report.stems.iter().filter(|s| s.muted).count(), 1);
+    assert_eq!(report.lead.as_deref(), Some("lead_vox"));
+    assert!(report.mix.unwrap().integrated_lufs.unwrap().is_finite());
+
+    let alone = tempfile::tempdir().unwrap();
+    let s = write_stems(alone.path(), [("07_blip", blip.as_slice(), 0.0)]);
+    let err = automix(
+        &s,
+        &alone.path().join("session.auto.toml"),
+        &AutomixOptions::default(),
+        &mut NoProgress,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("07_blip") && msg.contains("0.20 s") && msg.contains("0.4 s"),
+        "{msg}"
+    );
 }

@@ -92,6 +92,29 @@ fn a_valid_session_loads_with_defaults() {
 }
 
 #[test]
+fn a_backing_track_role_parses_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    write_stem(dir.path(), "a.wav", RATE, vec![vec![0.1; 64]]);
+    let path = dir.path().join("s.toml");
+    std::fs::write(
+        &path,
+        "[session]\nsample_rate = 44100\n[[track]]\nfile = \"a.wav\"\nrole = \"backing-track\"\n",
+    )
+    .unwrap();
+    let s = load(&path).unwrap();
+    assert_eq!(s.tracks[0].role, Role::BackingTrack);
+    assert_eq!(Role::BackingTrack.group(), "music");
+    let text = toml::to_string(&s).unwrap();
+    assert!(text.contains("role = \"backing-track\""), "{text}");
+    std::fs::write(
+        &path,
+        "[session]\nsample_rate = 44100\n[[track]]\nfile = \"a.wav\"\nrole = \"backing_track\"\n",
+    )
+    .unwrap();
+    assert!(load(&path).is_err(), "only the kebab-case spelling");
+}
+
+#[test]
 fn init_guesses_roles_routes_buses_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let stems = dir.path().join("stems");

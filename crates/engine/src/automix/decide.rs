@@ -5,14 +5,13 @@
 
 use super::dynamics;
 use super::eq;
-use super::features::{BANDS, StemFeatures};
+use super::features::{BANDS, MIN_SECONDS, StemFeatures};
 use super::levels::{LeadInput, STAGING_LUFS, pick_lead, priority, targets};
 use super::masking::{Source, band_excess, masking};
 use super::pan::{PanInput, balance_makeup_db, decide as decide_pans};
 use super::report::{ALL_OTHERS, Decision, MaskingPair, StemReport};
 use super::space;
 use crate::mix::inserts::{BandSpec, EqSpec, GainSpec, Insert};
-use crate::mix::roles::backing_track_word;
 use crate::mix::{Bus, Role, Track};
 
 /// The decisions for a set of tracks.
@@ -47,18 +46,18 @@ fn decision(what: &str, value: String, why: impl Into<String>) -> Decision {
 /// from `features`; `role_why` says how each role was chosen.
 pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[String]) -> Decided {
     let n = tracks.len();
-    let sounding: Vec<bool> = features.iter().map(|f| f.active_lufs.is_some()).collect();
-    let backing: Vec<bool> = tracks
+    let sounding: Vec<bool> = features
         .iter()
-        .map(|t| backing_track_word(&t.name).is_some())
+        .map(|f| f.active_lufs.is_some() && !f.too_short())
         .collect();
-    // A backing track is the accompaniment itself: never a candidate for the lead.
+    // A backing track is the accompaniment itself: `pick_lead` never takes
+    // it for the lead (levels::never_leads).
     let picked = pick_lead(
         &(0..n)
             .map(|i| LeadInput {
                 role: tracks[i].role,
                 centroid_hz: features[i].centroid_hz,
-                sounding: sounding[i] && !backing[i],
+                sounding: sounding[i],
                 active_share: features[i].active_share,
                 low_share: features[i].low_share,
                 note_changes_per_s: features[i].note_changes_per_s,
@@ -96,6 +95,23 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
         t.sends.clear();
         t.gain_db = 0.0;
         t.pan = 0.0;
+        if f.too_short() {
+            t.mute = true;
+            t.why = format!(
+                "too short: {:.2} s, under the {:.0} ms BS.1770 gating block, so its loudness cannot be measured; muted, no gain applied",
+                f.seconds,
+                MIN_SECONDS * 1000.0
+            );
+            r.muted = true;
+            r.decisions
+                .push(decision("mute", "muted".into(), t.why.clone()));
+            warnings.push(format!(
+                "{}: {:.2} s long, too short to measure its loudness (< {MIN_SECONDS} s); muted",
+                r.name, f.seconds
+            ));
+            reports.push(r);
+            continue;
+        }
         let Some(active) = f.active_lufs else {
             t.mute = true;
             t.why = "silent: no audio above −110 LUFS; muted, no gain applied".into();
@@ -137,7 +153,6 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
             power: 10f64.powf((STAGING_LUFS + reports[i].gain_db) / 10.0),
             stereo: features[i].channels >= 2,
             silent: !sounding[i],
-            backing_track: backing[i],
         })
         .collect();
     let (pans, lr_balance_db) = decide_pans(&pan_in);
@@ -291,13 +306,8 @@ pub fn decide(tracks: &mut [Track], features: Vec<StemFeatures>, role_why: &[Str
             ));
             t.inserts.push(Insert::DeEsser(d));
         }
-        // A backing track was mixed with its own space; a room on it would
-        // blur the whole band.
-        t.sends = if backing[i] {
-            Vec::new()
-        } else {
-            space::sends(t.role, r.is_lead)
-        };
+        // A backing track gets none: it was mixed with its own space.
+        t.sends = space::sends(t.role, r.is_lead);
         for s in &t.sends {
             r.decisions.push(decision(
                 "send",

@@ -38,7 +38,7 @@ const SUSTAINED_DB: f64 = -12.0;
 
 /// Ratio bounds and time constants (attack, release ms) per role, or `None`
 /// for roles left uncompressed (beds, effects, room and overheads keep their
-/// natural dynamics).
+/// natural dynamics, and a backing track the dynamics its own mix gave it).
 fn role_compression(role: Role) -> Option<(f64, f64, f64, f64)> {
     // (min ratio, max ratio, attack ms, release ms)
     Some(match role {
@@ -59,6 +59,9 @@ fn role_compression(role: Role) -> Option<(f64, f64, f64, f64)> {
         | Role::Pad
         | Role::Strings
         | Role::Fx => return None,
+        // A finished mix, already compressed as a whole: a compressor here
+        // would pump the whole band on every kick.
+        Role::BackingTrack => return None,
     })
 }
 

@@ -7,7 +7,8 @@
 //!   base): the corner is the role's usual corner, lowered when the stem has
 //!   real content below it — it never sits above 70 % of the frequency below
 //!   which 2 % of the stem's power lies. Kick and bass keep their
-//!   fundamentals (only a 30 Hz sub-sonic cut).
+//!   fundamentals (only a 30 Hz sub-sonic cut), and so does a backing track:
+//!   it is a finished mix whose low end is the song's own kick and bass.
 //! - **Masking cuts** (Hafezi & Reiss, JAES 2015: cut the masker, not boost the
 //!   target, in the bands where it masks most): per masker and target (the lead,
 //!   and the bass), the two critical bands with the largest
@@ -34,6 +35,8 @@ const CUTS_PER_PAIR: usize = 2;
 fn role_corner(role: Role) -> f64 {
     match role {
         Role::Kick | Role::Bass => 30.0,
+        // A finished mix: only the rumble cut, its low end is the song's.
+        Role::BackingTrack => 30.0,
         Role::Overheads => 40.0,
         Role::Piano => 50.0,
         Role::Toms | Role::Keys | Role::Synth | Role::Strings | Role::Room | Role::Other => 60.0,
@@ -71,7 +74,15 @@ const USEFUL_LOW_SHARE: f64 = 0.02;
 pub fn high_pass(role: Role, f: &StemFeatures) -> BandSpec {
     let corner = role_corner(role);
     let f2 = power_below(f, USEFUL_LOW_SHARE);
-    let (freq, why) = if f2 * 0.7 < corner && role != Role::Kick && role != Role::Bass {
+    let keeps_low_end = matches!(role, Role::Kick | Role::Bass | Role::BackingTrack);
+    let (freq, why) = if role == Role::BackingTrack {
+        (
+            corner,
+            format!(
+                "high-pass {corner:.0} Hz for a backing track: sub-sonic rumble only; it is a finished mix, its kick and bass are the song's low end"
+            ),
+        )
+    } else if f2 * 0.7 < corner && !keeps_low_end {
         let freq = (f2 * 0.7).max(20.0).round();
         (
             freq,

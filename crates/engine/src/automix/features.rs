@@ -112,6 +112,11 @@ pub fn band_centre(b: usize, nyquist: f64) -> f64 {
     (lo * hi).sqrt()
 }
 
+/// The shortest stem whose loudness can be measured, s: one 400 ms gating
+/// block of ITU-R BS.1770-4 (§2.1), the unit every loudness in the automix is
+/// built from. A shorter stem is muted rather than balanced on a guess.
+pub const MIN_SECONDS: f64 = 0.4;
+
 /// What the rules know about one stem. Levels are in dB of mean square (dBFS
 /// for a full-scale sine = −3) unless marked LUFS; ratios are scale-free.
 #[derive(Debug, Clone, Serialize)]
@@ -166,6 +171,13 @@ pub struct StemFeatures {
     /// Band powers per half-second segment (linear), for the masking measure.
     #[serde(skip)]
     pub segments: Vec<[f32; BANDS]>,
+}
+
+impl StemFeatures {
+    /// Shorter than [`MIN_SECONDS`]: too short for a loudness measurement.
+    pub fn too_short(&self) -> bool {
+        self.seconds < MIN_SECONDS
+    }
 }
 
 /// One hop's level and peak, dB.

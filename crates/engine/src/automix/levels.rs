@@ -75,6 +75,10 @@ pub fn role_offset(role: Role) -> (f64, &'static str) {
         Role::Pad => (-6.0, "pads are a bed, felt more than heard"),
         Role::BackingVocal => (-4.0, "backing vocals support the lead"),
         Role::Fx => (-6.0, "effects sit behind the music"),
+        Role::BackingTrack => (
+            -3.0,
+            "a backing track is the whole band: the main accompaniment, just under the lead",
+        ),
         Role::Other => (-4.0, "unclassified source, placed with the accompaniment"),
     }
 }
@@ -184,8 +188,11 @@ pub struct LeadInput {
     pub monophony: f64,
 }
 
-/// Roles that never carry the melody: the rhythm section and the bass.
-fn is_rhythm_or_bass(role: Role) -> bool {
+/// Roles that never carry the melody: the rhythm section, the bass, and a
+/// backing track — the accompaniment already mixed, which may hold a tune
+/// among its parts but is what the lead is set against, never the lead
+/// itself (with no other part to lead, there is no lead).
+fn never_leads(role: Role) -> bool {
     matches!(
         role,
         Role::Kick
@@ -196,12 +203,14 @@ fn is_rhythm_or_bass(role: Role) -> bool {
             | Role::Room
             | Role::Percussion
             | Role::Bass
+            | Role::BackingTrack
     )
 }
 
 /// Roles that can carry the melody when nothing is found by content, best
 /// first: wind and solo instruments before chordal ones (Izhaki ch. 8: the
-/// lead is the instrument carrying the tune).
+/// lead is the instrument carrying the tune). No backing track: it is the
+/// accompaniment ([`never_leads`]).
 const LEAD_FALLBACK: [Role; 8] = [
     Role::Brass,
     Role::Other,
@@ -218,7 +227,8 @@ const LEAD_FALLBACK: [Role; 8] = [
 /// 1. The first sounding lead vocal.
 /// 2. Else the lead *line* found by content, whatever the stem's name or
 ///    General MIDI patch: among the sounding parts that are neither rhythm
-///    section nor bass (by role or by register: most power under 120 Hz) and
+///    section, bass nor backing track (by role, [`never_leads`], or by
+///    register: most power under 120 Hz) and
 ///    that move like a melody (at least [`LINE_MIN_CHANGES_PER_S`] note
 ///    changes per second), the one present for the largest share of the song
 ///    — among the *monophonic* lines (at least [`MONOPHONIC_MIN`]) if there is
@@ -249,7 +259,7 @@ pub fn pick_lead(stems: &[LeadInput]) -> Option<(usize, String)> {
         .filter(sounding)
         .filter(|i| {
             let s = &stems[*i];
-            !is_rhythm_or_bass(s.role)
+            !never_leads(s.role)
                 && s.low_share < BASS_REGISTER_SHARE
                 && s.note_changes_per_s >= LINE_MIN_CHANGES_PER_S
         })
@@ -312,6 +322,9 @@ pub fn priority(role: Role, is_lead: bool) -> u8 {
     }
     match role {
         Role::LeadVocal | Role::Bass | Role::Kick => 1,
+        // A backing track is cut where it masks the lead, as an engineer
+        // carves the vocal's space out of a playback.
+        Role::BackingTrack => 2,
         _ => 2,
     }
 }
@@ -467,6 +480,7 @@ mod tests {
             Pad,
             BackingVocal,
             Fx,
+            BackingTrack,
             Other,
         ] {
             let o = role_offset(r).0;

@@ -163,6 +163,26 @@ pub fn plan(
         None => measure(),
     };
     let features = measured.into_iter().collect::<Result<Vec<_>>>()?;
+    // A stem too short to measure is muted by `decide`; with nothing else to
+    // mix there is no mix to make.
+    if let Some(f) = features
+        .first()
+        .filter(|_| features.iter().all(|f| f.too_short()))
+    {
+        return Err(Error::input(
+            &paths[0],
+            format!(
+                "audio is {:.2} s long{}; loudness needs at least {} s (one BS.1770 gating block), so there is nothing to automix",
+                f.seconds,
+                if features.len() > 1 {
+                    " (and every other stem is too short as well)"
+                } else {
+                    ""
+                },
+                features::MIN_SECONDS
+            ),
+        ));
+    }
     let mut role_why = role_why;
     relisten(&mut session, &features, &mut role_why);
     let d = decide::decide(&mut session.tracks, features, &role_why);

@@ -10,7 +10,7 @@
 //! - kick, snare, bass, lead vocal, the lead instrument and any source with more
 //!   than [`LOW_END_MONO`] of its power below 120 Hz stay centred, and so do
 //!   overheads and room mics (they carry the kit's own stereo image) and
-//!   backing tracks (the band's);
+//!   backing tracks ([`Role::BackingTrack`]: the band's);
 //! - every other source goes to `20 % + 50 % × position of its spectral
 //!   centroid between 200 Hz and 6 kHz on a log scale`, rounded to 5 %;
 //! - sides are assigned loudest first, each to the side that is quieter so far.
@@ -42,8 +42,6 @@ pub struct PanInput {
     pub stereo: bool,
     /// Silent or muted: not placed.
     pub silent: bool,
-    /// A backing track (the band already mixed, `roles::backing_track_word`).
-    pub backing_track: bool,
 }
 
 /// Left and right power gains of a source at `pan_pct`.
@@ -87,7 +85,7 @@ pub fn decide(inputs: &[PanInput]) -> (Vec<(f64, String)>, f64) {
                 )
             } else if matches!(p.role, Role::Overheads | Role::Room) {
                 format!("centre: {:?} carry the kit's own stereo image; balancing them would tilt the whole kit", p.role)
-            } else if p.backing_track {
+            } else if p.role == Role::BackingTrack {
                 "centre: a backing track carries the band's own stereo image; balancing it would tilt the whole band".to_string()
             } else if p.low_share > LOW_END_MONO {
                 format!(
@@ -151,7 +149,6 @@ mod tests {
             power,
             stereo: false,
             silent: false,
-            backing_track: false,
         }
     }
 
@@ -176,8 +173,7 @@ mod tests {
         assert_eq!(pans[4].0.abs(), 70.0, "bright hats go widest");
         assert!(balance.abs() < 1.0, "{balance}");
         // A bright backing track stays where the band was mixed.
-        let mut backing = src(Role::Other, 1300.0, 0.3, 1.0);
-        backing.backing_track = true;
+        let backing = src(Role::BackingTrack, 1300.0, 0.3, 1.0);
         let (pans, _) = decide(&[backing, src(Role::Guitar, 1200.0, 0.05, 0.5)]);
         assert_eq!(pans[0].0, 0.0, "{}", pans[0].1);
         assert!(pans[0].1.contains("backing track"), "{}", pans[0].1);

@@ -4,7 +4,8 @@
 //! Owsinski, "adding effects"): vocals and snare go to a plate; everything but
 //! kick and bass goes to a short room at a low level, to sit the sources in one
 //! space; the lead gets a quarter-note echo. Kick and bass stay dry (reverb
-//! smears the low end). Sends are post-fader, so each level is relative to the
+//! smears the low end), and so does a backing track: it was mixed with its
+//! own space, and a room on it would blur the whole band. Sends are post-fader, so each level is relative to the
 //! source's dry level and follows its fader. Returns are 100 % wet and
 //! high-passed at 200 Hz so the tails do not muddy the low end.
 
@@ -29,6 +30,9 @@ pub fn sends(role: Role, is_lead: bool) -> Vec<Send> {
         why,
     };
     let mut out = Vec::new();
+    if role == Role::BackingTrack {
+        return out;
+    }
     let plate = match role {
         Role::LeadVocal => Some(-14.0),
         Role::BackingVocal | Role::Snare => Some(-16.0),
@@ -130,6 +134,8 @@ mod tests {
     fn kick_and_bass_stay_dry_vocals_get_plate() {
         assert!(sends(Role::Kick, false).is_empty());
         assert!(sends(Role::Bass, false).is_empty());
+        assert!(sends(Role::BackingTrack, false).is_empty());
+        assert!(sends(Role::BackingTrack, true).is_empty());
         let v = sends(Role::LeadVocal, true);
         let buses: Vec<&str> = v.iter().map(|s| s.bus.as_str()).collect();
         assert_eq!(buses, [PLATE, ROOM, ECHO]);

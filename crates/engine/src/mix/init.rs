@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use mixmaster_io::{AudioReader, WriteOptions, check_output};
 use serde::Serialize;
 
-use super::roles::{Listen, backing_track_word, listen, role_from_listen, role_from_name, tokens};
+use super::roles::{listen, role_from_listen, role_from_name, tokens};
 use super::session::{Bus, Master, Role, Session, Settings, Track};
 use crate::{Error, Result};
 
@@ -77,24 +77,22 @@ pub fn build(stems_dir: &Path, session_dir: &Path) -> Result<InitReport> {
         let info = AudioReader::open(&f)?.info().clone();
         *rates.entry(info.sample_rate).or_default() += 1;
         let (role, reason) = match role_from_name(&stem) {
-            Some((r, tok)) if backing_track_word(&stem).is_some() => (
-                r,
-                format!("file name says {tok:?}: a backing track, the accompaniment as one stem"),
-            ),
-            Some((r, tok)) => (r, format!("file name says {tok:?}")),
-            None => {
-                let l: Listen = listen(&f)?;
-                let r = role_from_listen(&l);
-                (
-                    r,
+            Some(named) => named,
+            None => match listen(&f)? {
+                Some(l) => (
+                    role_from_listen(&l),
                     format!(
                         "listened: centroid {:.0} Hz, {:.0} % below 160 Hz, {:.1} onsets/s",
                         l.centroid_hz,
                         l.low_share * 100.0,
                         l.onsets_per_s
                     ),
-                )
-            }
+                ),
+                None => (
+                    Role::Other,
+                    "too short to listen to (under one 400 ms gating block): other".to_string(),
+                ),
+            },
         };
         let mut t = Track::new(relative_to(&f, session_dir));
         t.name = stem;

@@ -66,8 +66,9 @@ fn token_role(t: &str) -> Option<Role> {
     })
 }
 
-/// The role the file name implies, with the words that decided it. In order:
-/// - a backing track ([`backing_track_word`]) is `other`;
+/// The role the file name implies, with the reason in words (the file name
+/// is split into [`tokens`] once, here). In order:
+/// - a backing track (`backing_track_word`) is [`Role::BackingTrack`];
 /// - "bass drum" is the kick, not the bass;
 /// - a pad word wins over voice words: "pad_4_choir", "choir_pad" and
 ///   "voice_pad" name a synthesiser pad with a vocal timbre (General MIDI
@@ -89,10 +90,21 @@ fn token_role(t: &str) -> Option<Role> {
 ///   the main harmonic accompaniment rather than a keyboard colour;
 /// - otherwise the first meaningful word wins.
 pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
-    if let Some(word) = backing_track_word(stem) {
-        return Some((Role::Other, word));
-    }
     let toks = tokens(stem);
+    if let Some(word) = backing_track_word(&toks) {
+        return Some((
+            Role::BackingTrack,
+            format!(
+                "file name says {word:?}: a backing track, the accompaniment already mixed as one stem"
+            ),
+        ));
+    }
+    role_word(&toks).map(|(role, word)| (role, format!("file name says {word:?}")))
+}
+
+/// The role the name's `toks` imply and the word that decided it, by the
+/// rules of [`role_from_name`] after the backing track's.
+fn role_word(toks: &[String]) -> Option<(Role, String)> {
     let has = |w: &str| toks.iter().any(|t| t == w);
     if has("bass") && (has("drum") || has("drums")) {
         return Some((Role::Kick, "bass drum".to_string()));
@@ -138,24 +150,22 @@ pub fn role_from_name(stem: &str) -> Option<(Role, String)> {
 /// Voice words that name no role by themselves.
 const VOICE_WORDS: [&str; 4] = ["voice", "voices", "singer", "singers"];
 
-/// The word that names `stem` a backing track — the accompaniment already
-/// mixed into one stem, as singers and players receive it to record over —
-/// if the name says so: "instrumental", "karaoke", "accompaniment",
-/// "playback", or "backing" with no other role or voice word ("backing.wav",
-/// "Backing Track"; "Backing Vox" is a backing vocal, "backing_gtr" a
-/// guitar). Such a stem holds the whole band, so it is neither panned nor
-/// treated as a voice.
-pub fn backing_track_word(stem: &str) -> Option<String> {
-    let toks = tokens(stem);
+/// The word among a name's `toks` that names it a backing track — the
+/// accompaniment already mixed into one stem, as singers and players receive
+/// it to record over — if the name says so: "instrumental", "karaoke",
+/// "accompaniment", "playback", or "backing" with no other role or voice word
+/// ("backing.wav", "Backing Track"; "Backing Vox" is a backing vocal,
+/// "backing_gtr" a guitar).
+fn backing_track_word(toks: &[String]) -> Option<&'static str> {
     let has = |w: &str| toks.iter().any(|t| t == w);
     let whole = ["instrumental", "karaoke", "accompaniment", "playback"];
-    if let Some(w) = whole.iter().find(|w| has(w)) {
-        return Some((*w).to_string());
+    if let Some(w) = whole.into_iter().find(|w| has(w)) {
+        return Some(w);
     }
     let alone = toks
         .iter()
         .all(|t| t == "backing" || (token_role(t).is_none() && !VOICE_WORDS.contains(&t.as_str())));
-    (has("backing") && alone).then(|| "backing".to_string())
+    (has("backing") && alone).then_some("backing")
 }
 
 /// Features of a short listen.
@@ -169,8 +179,10 @@ pub struct Listen {
     pub onsets_per_s: f64,
 }
 
-/// Listens to the first [`LISTEN_S`] seconds of `path`.
-pub fn listen(path: &Path) -> Result<Listen> {
+/// Listens to the first [`LISTEN_S`] seconds of `path`; `None` when the
+/// audio is shorter than one 400 ms BS.1770 gating block, too short for the
+/// analyser's spectrum and loudness.
+pub fn listen(path: &Path) -> Result<Option<Listen>> {
     let mut reader = AudioReader::open(path)?;
     let info = reader.info().clone();
     let mut analyzer = Analyzer::new(info.sample_rate, info.channels, AnalysisOptions::default())
@@ -202,9 +214,11 @@ pub fn listen(path: &Path) -> Result<Listen> {
         prev_db = level;
         hops += 1;
     }
-    let a = analyzer
-        .finish()
-        .map_err(|e| crate::Error::input(path, e.to_string()))?;
+    let a = match analyzer.finish() {
+        Ok(a) => a,
+        Err(mixmaster_analysis::Error::TooShort { .. }) => return Ok(None),
+        Err(e) => return Err(crate::Error::input(path, e.to_string())),
+    };
     let (mut total, mut low, mut weighted) = (0.0, 0.0, 0.0);
     for b in &a.third_octave_dbfs {
         if let Some(db) = b.level_db {
@@ -217,11 +231,11 @@ pub fn listen(path: &Path) -> Result<Listen> {
         }
     }
     let secs = (hops as f64 / 100.0).max(0.01);
-    Ok(Listen {
+    Ok(Some(Listen {
         centroid_hz: if total > 0.0 { weighted / total } else { 0.0 },
         low_share: if total > 0.0 { low / total } else { 0.0 },
         onsets_per_s: onsets as f64 / secs,
-    })
+    }))
 }
 
 /// A role from listening: rules of thumb, written down so the report can say why.
@@ -288,16 +302,20 @@ mod tests {
         assert_eq!(role("lead_bv_2"), Some(Role::BackingVocal));
         // "backing" alone names a backing track (the whole band), with a
         // voice word a backing vocal.
-        assert_eq!(role("backing"), Some(Role::Other));
-        assert_eq!(role("Song - Backing Track"), Some(Role::Other));
-        assert_eq!(role("instrumental_v2"), Some(Role::Other));
+        assert_eq!(role("backing"), Some(Role::BackingTrack));
+        assert_eq!(role("Song - Backing Track"), Some(Role::BackingTrack));
+        assert_eq!(role("instrumental_v2"), Some(Role::BackingTrack));
+        assert_eq!(role("Karaoke Version"), Some(Role::BackingTrack));
         assert_eq!(role("Backing Vox 2"), Some(Role::BackingVocal));
         assert_eq!(role("backing_vocals"), Some(Role::BackingVocal));
+        assert_eq!(role("backing voices"), Some(Role::BackingVocal));
         assert_eq!(role("backing_gtr"), Some(Role::Guitar));
         assert_eq!(role("backing_pad"), Some(Role::Pad));
-        assert_eq!(backing_track_word("Backing Vox"), None);
-        assert_eq!(backing_track_word("backing voices"), None);
-        assert_eq!(backing_track_word("backing").as_deref(), Some("backing"));
+        // The reason names the deciding word.
+        let why = |s: &str| role_from_name(s).map(|(_, w)| w).unwrap_or_default();
+        assert_eq!(why("Gtr DI"), "file name says \"gtr\"");
+        assert_eq!(why("Bass Drum"), "file name says \"bass drum\"");
+        assert!(why("01_playback").contains("\"playback\": a backing track"));
         // A GM "Pad 4 (choir)" is a synth pad, not a choir of singers.
         assert_eq!(role("05_pad_pad_4_choir"), Some(Role::Pad));
         assert_eq!(role("choir_pad"), Some(Role::Pad));

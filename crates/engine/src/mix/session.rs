@@ -108,6 +108,10 @@ pub enum Role {
     LeadVocal,
     BackingVocal,
     Fx,
+    /// The accompaniment already mixed into one stem (an "instrumental",
+    /// "karaoke" or "playback" track): the whole band, mixed with its own
+    /// stereo image and space. TOML `backing-track`.
+    BackingTrack,
     #[default]
     Other,
 }
@@ -133,6 +137,7 @@ impl Role {
             | Role::Strings
             | Role::Brass
             | Role::Fx
+            | Role::BackingTrack
             | Role::Other => "music",
         }
     }
