@@ -92,3 +92,65 @@ macro_rules! dispatch {
 }
 
 pub(crate) use dispatch;
+
+#[cfg(test)]
+mod tests {
+    /// Non-commutative in its arguments, so a forwarding slip shows.
+    #[inline(always)]
+    fn blend_portable(a: &[f64], b: &[f64], w: f64) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x - w * y).sum()
+    }
+
+    dispatch! {
+        fn blend(a: &[f64], b: &[f64], w: f64) -> f64;
+        feature "avx2" fn blend_avx2;
+        portable fn blend_portable;
+    }
+
+    struct Acc(Vec<f32>);
+
+    impl Acc {
+        dispatch! {
+            fn add(&mut self, x: &[f32], k: f32);
+            feature "avx" fn add_avx;
+            portable fn add_portable;
+        }
+
+        #[inline(always)]
+        fn add_portable(&mut self, x: &[f32], k: f32) {
+            for (a, v) in self.0.iter_mut().zip(x) {
+                *a = *a * k + v;
+            }
+        }
+    }
+
+    /// The dispatcher and the feature copy forward every argument in order
+    /// and return the portable body's result to the bit.
+    #[test]
+    fn dispatch_forwards_to_the_portable_body() {
+        let a: Vec<f64> = (0..37).map(|i| (f64::from(i) * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..37).map(|i| (f64::from(i) * 0.11).cos()).collect();
+        let want = blend_portable(&a, &b, 0.3);
+        assert_eq!(blend(&a, &b, 0.3).to_bits(), want.to_bits());
+        assert_ne!(blend(&b, &a, 0.3).to_bits(), want.to_bits());
+
+        let x: Vec<f32> = (0..37u8).map(|i| f32::from(i) * 0.25 - 3.0).collect();
+        let mut portable = Acc(vec![1.5; 37]);
+        portable.add_portable(&x, 0.75);
+        let mut dispatched = Acc(vec![1.5; 37]);
+        dispatched.add(&x, 0.75);
+        assert_eq!(dispatched.0, portable.0);
+
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut copy = Acc(vec![1.5; 37]);
+            // SAFETY: AVX2 (hence AVX) support checked just above.
+            let got = unsafe {
+                copy.add_avx(&x, 0.75);
+                blend_avx2(&a, &b, 0.3)
+            };
+            assert_eq!(got.to_bits(), want.to_bits());
+            assert_eq!(copy.0, portable.0);
+        }
+    }
+}
