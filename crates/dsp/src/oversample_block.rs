@@ -16,7 +16,7 @@
 //! does not depend on block sizes or on the CPU; runtime AVX2 dispatch only
 //! changes the speed.
 
-use crate::oversample::{STAGE_M, half_band_odd_taps};
+use crate::oversample::CascadeDesign;
 
 /// Largest number of base-rate frames one call handles; callers split longer
 /// blocks. 128 keeps the history copies (≤ 159 samples) small against the
@@ -77,9 +77,11 @@ fn flushed(x: f32) -> f32 {
     if x.abs() < FLUSH { 0.0 } else { x }
 }
 
-/// Odd-branch taps of stage `m`, oldest input first (the FIR's order).
-fn taps_oldest_first(m: usize) -> Vec<f32> {
-    half_band_odd_taps(m)
+/// Odd-branch taps of stage `stage` (0-based) of `design`, oldest input
+/// first (the FIR's order).
+fn taps_oldest_first(design: CascadeDesign, stage: usize) -> Vec<f32> {
+    design
+        .odd_taps(stage)
         .into_iter()
         .rev()
         .map(|t| t as f32)
@@ -97,9 +99,10 @@ struct UpStage {
 }
 
 impl UpStage {
-    fn new(m: usize, max_in: usize) -> Self {
+    fn new(design: CascadeDesign, stage: usize, max_in: usize) -> Self {
+        let m = design.stage_m[stage];
         Self {
-            taps: taps_oldest_first(m),
+            taps: taps_oldest_first(design, stage),
             m,
             buf: vec![0.0; 2 * m - 1 + max_in],
             odd: vec![0.0; max_in],
@@ -182,9 +185,10 @@ struct DownStage {
 }
 
 impl DownStage {
-    fn new(m: usize, max_out: usize) -> Self {
+    fn new(design: CascadeDesign, stage: usize, max_out: usize) -> Self {
+        let m = design.stage_m[stage];
         Self {
-            taps: taps_oldest_first(m),
+            taps: taps_oldest_first(design, stage),
             m,
             even: vec![0.0; m + max_out],
             odd: vec![0.0; 2 * m + max_out],
@@ -229,18 +233,15 @@ pub(crate) struct Interpolator8 {
     x4: Vec<f32>,
 }
 
-/// Delay of the 8× cascade in base-rate samples (each direction).
-pub(crate) fn latency() -> usize {
-    STAGE_M.iter().enumerate().map(|(i, m)| m >> i).sum()
-}
-
 impl Interpolator8 {
-    pub(crate) fn new() -> Self {
+    /// An interpolator with the filters of `design`, in the reset state; its
+    /// delay is `design.latency(3)` base-rate samples.
+    pub(crate) fn new(design: CascadeDesign) -> Self {
         Self {
             stages: [
-                UpStage::new(STAGE_M[0], MAX_FRAMES),
-                UpStage::new(STAGE_M[1], 2 * MAX_FRAMES),
-                UpStage::new(STAGE_M[2], 4 * MAX_FRAMES),
+                UpStage::new(design, 0, MAX_FRAMES),
+                UpStage::new(design, 1, 2 * MAX_FRAMES),
+                UpStage::new(design, 2, 4 * MAX_FRAMES),
             ],
             x2: vec![0.0; 2 * MAX_FRAMES],
             x4: vec![0.0; 4 * MAX_FRAMES],
@@ -305,12 +306,14 @@ pub(crate) struct Decimator8 {
 }
 
 impl Decimator8 {
-    pub(crate) fn new() -> Self {
+    /// A decimator with the filters of `design`, in the reset state; its
+    /// delay is `design.latency(3)` base-rate samples.
+    pub(crate) fn new(design: CascadeDesign) -> Self {
         Self {
             stages: [
-                DownStage::new(STAGE_M[2], 4 * MAX_FRAMES),
-                DownStage::new(STAGE_M[1], 2 * MAX_FRAMES),
-                DownStage::new(STAGE_M[0], MAX_FRAMES),
+                DownStage::new(design, 2, 4 * MAX_FRAMES),
+                DownStage::new(design, 1, 2 * MAX_FRAMES),
+                DownStage::new(design, 0, MAX_FRAMES),
             ],
             x4: vec![0.0; 4 * MAX_FRAMES],
             x2: vec![0.0; 2 * MAX_FRAMES],
@@ -344,6 +347,9 @@ mod tests {
     use super::*;
     use crate::oversample::{Downsampler, OversampleFactor, Upsampler};
 
+    /// The designs the block path is used with.
+    const DESIGNS: [CascadeDesign; 2] = [CascadeDesign::DETECTION, CascadeDesign::SATURATION];
+
     fn test_signal(len: usize) -> Vec<f32> {
         (0..len)
             .map(|i| {
@@ -359,8 +365,14 @@ mod tests {
     /// rounding (≈ 10⁻⁶ of full scale) for any split of the stream into blocks.
     #[test]
     fn interpolator_matches_the_per_sample_cascade() {
+        for design in DESIGNS {
+            interpolator_matches(design);
+        }
+    }
+
+    fn interpolator_matches(design: CascadeDesign) {
         let x = test_signal(1000);
-        let mut reference = Upsampler::new(OversampleFactor::X8);
+        let mut reference = Upsampler::with_design(OversampleFactor::X8, design);
         let mut want = Vec::new();
         let mut buf = [0.0f64; 8];
         for &s in &x {
@@ -368,7 +380,7 @@ mod tests {
             want.extend_from_slice(&buf);
         }
         for split in [1usize, 31, 77, 128] {
-            let mut ip = Interpolator8::new();
+            let mut ip = Interpolator8::new(design);
             let mut got = vec![0.0f32; 8 * x.len()];
             for (k, chunk) in x.chunks(split).enumerate() {
                 let start = 8 * k * split;
@@ -381,18 +393,18 @@ mod tests {
                 .fold(0.0, f64::max);
             assert!(err < 2e-6, "split {split}: {err:e}");
         }
-        assert_eq!(latency(), reference.latency());
+        assert_eq!(design.latency(3), reference.latency());
     }
 
     #[test]
     fn peaks_are_the_group_maxima_and_do_not_depend_on_blocking() {
         let x = test_signal(700);
-        let mut a = Interpolator8::new();
+        let mut a = Interpolator8::new(CascadeDesign::DETECTION);
         let mut full = vec![0.0f32; 8 * x.len()];
         for (k, chunk) in x.chunks(100).enumerate() {
             a.process(chunk, &mut full[800 * k..800 * k + 8 * chunk.len()]);
         }
-        let mut b = Interpolator8::new();
+        let mut b = Interpolator8::new(CascadeDesign::DETECTION);
         let mut peaks = vec![0.0f32; x.len()];
         for (k, chunk) in x.chunks(33).enumerate() {
             b.raise_peaks(chunk, &mut peaks[33 * k..33 * k + chunk.len()]);
@@ -407,8 +419,14 @@ mod tests {
 
     #[test]
     fn decimator_matches_the_per_sample_cascade() {
+        for design in DESIGNS {
+            decimator_matches(design);
+        }
+    }
+
+    fn decimator_matches(design: CascadeDesign) {
         let x = test_signal(6000);
-        let mut reference = Downsampler::new(OversampleFactor::X8);
+        let mut reference = Downsampler::with_design(OversampleFactor::X8, design);
         let want: Vec<f64> = x
             .chunks_exact(8)
             .map(|g| {
@@ -417,7 +435,7 @@ mod tests {
             })
             .collect();
         for split in [1usize, 50, 128] {
-            let mut d = Decimator8::new();
+            let mut d = Decimator8::new(design);
             let mut got = vec![0.0f32; want.len()];
             for (k, chunk) in x.chunks(8 * split).enumerate() {
                 let n = chunk.len() / 8;

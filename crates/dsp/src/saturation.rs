@@ -12,7 +12,8 @@
 //! mix control blends time-aligned signals and `mix = 0 %` is an exact delay.
 
 use crate::denormal::flush;
-use crate::oversample_block::{self, Decimator8, Interpolator8, MAX_FRAMES};
+use crate::oversample::CascadeDesign;
+use crate::oversample_block::{Decimator8, Interpolator8, MAX_FRAMES};
 use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::{db_to_gain, ms_to_samples};
@@ -470,7 +471,7 @@ impl Saturator {
 
     /// Up- plus down-sampling latency, base-rate samples.
     fn round_trip(&self) -> usize {
-        2 * oversample_block::latency()
+        2 * CascadeDesign::SATURATION.latency(3)
     }
 
     /// One sub-block of at most [`MAX_FRAMES`] frames.
@@ -539,8 +540,8 @@ impl Processor for Saturator {
         let rt = self.round_trip();
         self.lanes = (0..spec.channels)
             .map(|_| Lane {
-                up: Interpolator8::new(),
-                down: Decimator8::new(),
+                up: Interpolator8::new(CascadeDesign::SATURATION),
+                down: Decimator8::new(CascadeDesign::SATURATION),
                 dry: vec![0.0; rt + MAX_FRAMES],
                 dc_x: 0.0,
                 dc_y: 0.0,
@@ -579,7 +580,7 @@ impl Processor for Saturator {
         self.output.set_immediate(db_to_gain(self.params.output_db));
     }
 
-    /// Up- plus down-sampler latency (172 samples at any rate).
+    /// Up- plus down-sampler latency (82 samples at any rate).
     fn latency(&self) -> usize {
         self.round_trip()
     }

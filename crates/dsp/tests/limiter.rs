@@ -182,9 +182,9 @@ fn latency_is_exact_and_quiet_signals_pass_bit_transparent() {
     let sr = 48_000.0;
     let mut l = limiter(sr, 2, LimiterParams::default());
     let lat = l.latency();
-    // Two 86-sample 8x upsamplers, the 96-sample (2 ms) window − 1 and the
+    // Two 58-sample 8x detectors, the 96-sample (2 ms) window − 1 and the
     // 48-sample (1 ms) safety window − 1.
-    assert_eq!(lat, 2 * 86 + 95 + 47);
+    assert_eq!(lat, 2 * 58 + 95 + 47);
     let mut imp = vec![0.0f32; 2000];
     imp[100] = 0.5;
     let out = run(&mut l, &[imp.clone(), imp]);

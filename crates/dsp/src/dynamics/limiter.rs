@@ -53,7 +53,8 @@
 use crate::denormal::flush;
 use crate::dynamics::compressor::fast_db;
 use crate::dynamics::window::{MovingAverage, SlidingMin};
-use crate::oversample_block::{self, Interpolator8, MAX_FRAMES};
+use crate::oversample::CascadeDesign;
+use crate::oversample_block::{Interpolator8, MAX_FRAMES};
 use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::{db_to_gain, gain_to_db, ms_to_samples, one_pole_coeff};
@@ -139,14 +140,16 @@ impl IntervalPeaks {
     /// A detector for `channels` channels.
     pub fn new(channels: usize) -> Self {
         Self {
-            interpolators: (0..channels).map(|_| Interpolator8::new()).collect(),
+            interpolators: (0..channels)
+                .map(|_| Interpolator8::new(CascadeDesign::DETECTION))
+                .collect(),
             input: [0.0; MAX_FRAMES],
         }
     }
 
     /// Frames between a frame entering and its interval's peak leaving.
     pub fn latency(&self) -> usize {
-        oversample_block::latency()
+        CascadeDesign::DETECTION.latency(3)
     }
 
     /// `peaks[i]` = the linked interval peak output for frame `i` of `block`
