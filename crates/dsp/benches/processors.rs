@@ -97,11 +97,16 @@ fn mastering_chain() -> Chain {
             input_gain_db: 6.0,
             ..LimiterParams::default()
         }))
-        .with(Dither::new(DitherParams {
-            bits: 16,
-            shaping: NoiseShaping::Lipshitz9,
-            ..DitherParams::default()
-        }))
+        .with(Dither::new(shaped_dither()))
+}
+
+/// 16-bit TPDF dither with the 9-tap noise shaper, as a CD master uses.
+fn shaped_dither() -> DitherParams {
+    DitherParams {
+        bits: 16,
+        shaping: NoiseShaping::Lipshitz9,
+        ..DitherParams::default()
+    }
 }
 
 fn processors(c: &mut Criterion) {
@@ -150,9 +155,10 @@ fn processors(c: &mut Criterion) {
     bench_processor(c, "reverb", Box::new(Reverb::new(ReverbParams::default())));
     bench_processor(
         c,
-        "dither_shaped",
+        "dither_tpdf",
         Box::new(Dither::new(DitherParams::default())),
     );
+    bench_processor(c, "dither_shaped", Box::new(Dither::new(shaped_dither())));
     bench_processor(c, "mastering_chain", Box::new(mastering_chain()));
 }
 

@@ -8,12 +8,15 @@
 //! processor's per-sample loop, allocation-free, with an integer latency that
 //! the processor can report to the mixer.
 //!
-//! Design: a cascade of linear-phase half-band FIR stages (Kaiser-windowed sinc,
-//! β for 100 dB). Half-band filters have every other tap zero and a centre tap
-//! of ½, so the polyphase "even" branch is a pure delay (original samples pass
+//! Design: a cascade of linear-phase half-band FIR stages (Kaiser-windowed
+//! sinc). Half-band filters have every other tap zero and a centre tap of ½,
+//! so the polyphase "even" branch is a pure delay (original samples pass
 //! unchanged) and only the odd branch is computed. The first stage carries the
-//! sharp transition (passband to 0.48·fs, stopband from 0.52·fs); later stages
-//! only have to reject images far above the occupied band and are short.
+//! sharp transition; later stages only have to reject images far above the
+//! occupied band and are short. The public resamplers are transparent
+//! (passband to 0.48·fs, ≥ 100 dB down from 0.52·fs); the limiter's
+//! detectors and the saturator use cheaper designs cut to what they need
+//! ([`CascadeDesign`]).
 //! Each stage is zero-phase apart from a whole number of input samples of
 //! lookahead, and the stage lengths are chosen so that the total latency is an
 //! integer number of base-rate samples: no padding is needed and upsampled

@@ -1,15 +1,15 @@
 //! Block-wise 8× interpolation and decimation in `f32`: the same half-band
-//! cascade as [`crate::oversample`] (same taps, same integer latency), run a
+//! cascades as [`crate::oversample`] (same designs, taps and integer latency), run a
 //! block at a time for the limiter's detectors and the saturator, where the
 //! per-sample `f64` path was ≈ 90 % of their cost.
 //!
 //! Why it is fast: every stage becomes a plain FIR over a contiguous buffer
 //! (history followed by the block), computed [`LANES`] consecutive outputs at
 //! a time — `acc[j] += c[i]·x[j + i]` over fixed-size arrays, which the
-//! compiler turns into four independent 8-lane vector accumulators with one
+//! compiler turns into eight independent 8-lane vector accumulators with one
 //! broadcast tap per step. The `f32` arithmetic limits the stop band to
-//! ≈ −140 dB and the detected peak to ≈ 10⁻⁶ dB, far inside the −90 dB image
-//! and 0.35 dB detection margins the callers rely on.
+//! ≈ −140 dB and the detected peak to ≈ 10⁻⁶ dB, far inside the designs'
+//! image rejection (65–100 dB) and the limiter's 0.35 dB detection margin.
 //!
 //! Determinism: sums are taken in one fixed order (tap by tap, no fused
 //! multiply-add), in the vector body and the scalar tail alike, so the output

@@ -6,7 +6,9 @@
 //!
 //! 1. **Input gain** (dB, smoothed) drives the signal into the limiter.
 //! 2. **Detection at 8×.** Each channel is interpolated 8× with the linear-phase
-//!    half-band cascade of [`crate::oversample`]; the peak of every inter-sample
+//!    half-band cascade of [`crate::oversample`] (its detection design: flat
+//!    to 0.48·fs within 0.01 dB, images ≥ 65 dB down, which moves a detected
+//!    peak by at most ≈ 0.01 dB); the peak of every inter-sample
 //!    interval is the largest |value| among its 8 points. BS.1770's 4× meter
 //!    can under-read a true peak by ≈0.5–0.7 dB (worst case at the highest
 //!    frequencies); at 8× the worst-case grid error of a band-limited signal is
