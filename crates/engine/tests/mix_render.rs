@@ -330,3 +330,58 @@ fn multichannel_stems_are_refused() {
     assert!(err.to_string().contains("has 6 channels"), "{err}");
     assert!(!dir.path().join("mix.wav").exists());
 }
+
+/// Renders `toml` (stems already in `dir`) without forcing, expecting an error.
+fn render_err(dir: &std::path::Path, toml: &str) -> mixmaster::Error {
+    let session = dir.join("session.toml");
+    std::fs::write(&session, toml).unwrap();
+    let opts = mixmaster::mix::RenderOptions {
+        output: dir.join("mix.wav"),
+        stems_dir: Some(dir.join("buses")),
+        threads: Some(2),
+        sample_format: mixmaster_io::SampleFormat::Int24,
+        force: false,
+    };
+    mixmaster::mix::render_file(&session, &opts, &mut mixmaster::NoProgress).unwrap_err()
+}
+
+#[test]
+fn nan_or_infinite_stem_samples_are_refused_with_their_time() {
+    // A float stem that a plugin blew up in: NaN at 0.5 s, +inf after it.
+    // Read straight (session rate), resampled (44.1 kHz stem) and shifted
+    // (offset: the FIFO path), the error names the stem and the first bad
+    // sample's time in the file, and nothing is written.
+    for (rate, offset) in [(RATE, 0), (44_100, 0), (RATE, 480)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut x = sine(rate as usize, 440.0, 0.25);
+        x[rate as usize / 2] = f32::NAN;
+        x[rate as usize / 2 + 7] = f32::INFINITY;
+        write_stem(
+            dir.path(),
+            "good.wav",
+            rate,
+            vec![sine(rate as usize, 220.0, 0.25)],
+        );
+        write_stem(dir.path(), "blown.wav", rate, vec![x.clone(), x]);
+        let toml = format!(
+            "{}[[track]]\nfile = \"good.wav\"\n[[track]]\nfile = \"blown.wav\"\noffset_samples = {offset}\n",
+            header()
+        );
+        let err = render_err(dir.path(), &toml).to_string();
+        assert!(err.contains("blown.wav"), "{err}");
+        assert!(
+            err.contains("NaN or infinite samples (first at 0.500 s)"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+        assert!(!dir.path().join("mix.wav").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !["good.wav", "blown.wav", "session.toml", "buses"].contains(&n.as_str()))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let buses = dir.path().join("buses");
+        assert!(!buses.exists() || std::fs::read_dir(&buses).unwrap().next().is_none());
+    }
+}

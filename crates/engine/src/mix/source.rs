@@ -2,7 +2,7 @@
 //! decode → resample (when the stem's rate differs) → time offset → zero
 //! padding after the end, so every track yields exactly the frames asked for.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use mixmaster_io::{AudioReader, Resampler};
 
@@ -11,9 +11,33 @@ use crate::{Error, Result};
 /// Frames decoded per read: one render block.
 const READ_FRAMES: usize = 4096;
 
+/// The first frame among `block[..][..got]` holding NaN or ±∞, if any.
+fn first_non_finite(block: &[Vec<f32>], got: usize) -> Option<usize> {
+    // Exponent bits all ones = NaN or ±∞. The OR over the block is integer
+    // work that vectorises; the position is searched only once one is found.
+    const EXP: u32 = 0x7f80_0000;
+    let bad = |x: &f32| x.to_bits() & EXP == EXP;
+    if !block
+        .iter()
+        .any(|ch| ch[..got].iter().fold(false, |a, x| a | bad(x)))
+    {
+        return None;
+    }
+    block
+        .iter()
+        .filter_map(|ch| ch[..got].iter().position(bad))
+        .min()
+}
+
 /// A streaming, block-exact reader of one stem.
 pub struct TrackSource {
     reader: AudioReader,
+    /// The stem, for errors found while decoding.
+    path: PathBuf,
+    /// The stem's own rate, Hz, to place a damaged sample in time.
+    file_rate: u32,
+    /// Frames decoded so far, at the stem's own rate.
+    decoded: u64,
     resampler: Option<Resampler>,
     channels: usize,
     /// Decoded (and resampled) frames not yet handed out.
@@ -67,6 +91,9 @@ impl TrackSource {
         Ok((
             Self {
                 reader,
+                path: path.to_path_buf(),
+                file_rate: info.sample_rate,
+                decoded: 0,
                 resampler,
                 channels: ch,
                 fifo: (0..ch)
@@ -102,10 +129,28 @@ impl TrackSource {
         self.eof && self.lead == 0 && self.fifo[0].is_empty()
     }
 
+    /// Refuses a block just decoded (`got` frames) that holds NaN or ±∞ (a
+    /// float WAV from a plugin that blew up, or damaged data): such a sample
+    /// would poison every recursive filter after it and the mix's peak and
+    /// loudness, so the render would write noise at a meaningless level. The
+    /// error says where the first one is. Otherwise counts the frames.
+    fn check_finite(&mut self, first_bad: Option<usize>, got: usize) -> Result<()> {
+        if let Some(i) = first_bad {
+            let at = (self.decoded + i as u64) as f64 / f64::from(self.file_rate.max(1));
+            return Err(Error::input(
+                &self.path,
+                format!("the audio holds NaN or infinite samples (first at {at:.3} s)"),
+            ));
+        }
+        self.decoded += got as u64;
+        Ok(())
+    }
+
     /// Decodes until the FIFO holds `n` frames or the file ends.
     fn fill(&mut self, n: usize) -> Result<()> {
         while !self.eof && self.fifo[0].len() < n {
             let got = self.reader.read_block(&mut self.read_buf, READ_FRAMES)?;
+            self.check_finite(first_non_finite(&self.read_buf, got), got)?;
             let produced = match self.resampler.as_mut() {
                 Some(rs) if got > 0 => rs.process_block(&self.read_buf, &mut self.rs_buf)?,
                 Some(rs) => rs.flush(&mut self.rs_buf)?,
@@ -141,6 +186,7 @@ impl TrackSource {
                 return Ok(0);
             }
             let got = self.reader.read_block(out, n)?;
+            self.check_finite(first_non_finite(out, got), got)?;
             // The reader is short only at the end of the stream.
             if got < n {
                 self.eof = true;
