@@ -456,3 +456,45 @@ fn opus_preview_is_48k_and_under_the_ceiling_after_decoding() {
         "{master_s} vs {preview_s} s"
     );
 }
+
+#[test]
+fn the_destination_name_picks_the_container_and_other_names_are_refused_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, -6.0);
+    let spotify = || Target::preset("spotify").unwrap();
+    // A name that says no format we write, and an A/B (32-bit float) not
+    // named .wav: refused before any rendering, nothing written.
+    for (out, ab) in [
+        ("out.mp3", None),
+        ("out", None),
+        ("out.wav", Some("ab.flac")),
+    ] {
+        let out = dir.path().join(out);
+        let mut req = request(mix.clone(), vec![(spotify(), out.clone())]);
+        req.ab = ab.map(|a| dir.path().join(a));
+        let err = master(&req, &mut NoProgress).unwrap_err().to_string();
+        let named = ab.unwrap_or(out.file_name().unwrap().to_str().unwrap());
+        assert!(err.contains(named), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{err}");
+    }
+    // .flac and .aiff get those containers (they were WAV bytes under the name).
+    let flac = dir.path().join("out.flac");
+    let aiff = dir.path().join("out.aiff");
+    let apple = Target::preset("apple-music").unwrap();
+    let report = master(
+        &request(mix, vec![(spotify(), flac.clone()), (apple, aiff.clone())]),
+        &mut NoProgress,
+    )
+    .unwrap();
+    assert_eq!(&std::fs::read(&flac).unwrap()[..4], b"fLaC");
+    let aiff_bytes = std::fs::read(&aiff).unwrap();
+    assert_eq!(
+        (&aiff_bytes[..4], &aiff_bytes[8..12]),
+        (&b"FORM"[..], &b"AIFF"[..])
+    );
+    for d in &report.deliveries {
+        let (lufs, _, _) = measure(&d.delivered.path);
+        assert!((lufs - d.plan.target.integrated_lufs).abs() < 0.2, "{lufs}");
+    }
+}

@@ -106,12 +106,19 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
     };
     // Refuse bad outputs before spending any time.
     for (_, out) in &request.deliveries {
+        delivery_format(out)?;
         mixmaster_io::check_output(out, &options)?;
         if let Some(codec) = request.preview {
             mixmaster_io::check_output(&preview_path(out, codec), &options)?;
         }
     }
     if let Some(ab) = &request.ab {
+        if FileFormat::from_path(ab) != Some(FileFormat::Wav) {
+            return Err(Error::input(
+                ab,
+                "the A/B file is written as 32-bit float, which only WAV holds: name it .wav",
+            ));
+        }
         mixmaster_io::check_output(ab, &options)?;
     }
 
@@ -166,6 +173,8 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
                 &request.options,
             ),
         };
+        // The container is the one the destination's name says.
+        plan.output.format = delivery_format(out)?;
         plan.validate()
             .map_err(|e| Error::input(&request.input, format!("plan: {e}")))?;
         // Destinations whose stages before the limiter agree share one render.
@@ -263,6 +272,18 @@ pub(crate) fn pre_limiter_key(plan: &MasterPlan) -> String {
     .unwrap_or_default()
 }
 
+/// The container a delivery's file name says (`.wav`, `.flac`, `.aif`/`.aiff`).
+/// Any other name (`.mp3`, none) is refused before any work: writing WAV bytes
+/// under it would hand the user a file its own name misdescribes.
+fn delivery_format(out: &Path) -> Result<plan::FormatName> {
+    match FileFormat::from_path(out) {
+        Some(FileFormat::Wav) => Ok(plan::FormatName::Wav),
+        Some(FileFormat::Flac) => Ok(plan::FormatName::Flac),
+        Some(FileFormat::Aiff) => Ok(plan::FormatName::Aiff),
+        None => Err(mixmaster_io::Error::UnknownOutputFormat(out.into()).into()),
+    }
+}
+
 /// The original mix scaled by `gain_db`, for a fair A/B at the master's loudness.
 /// Written as 32-bit float so a positive gain cannot clip it.
 fn write_level_matched(
@@ -275,7 +296,7 @@ fn write_level_matched(
     let mut reader = mixmaster_io::AudioReader::open(input)?;
     let info = reader.info().clone();
     let spec = EncodeSpec {
-        format: FileFormat::from_path(out).unwrap_or(FileFormat::Wav),
+        format: FileFormat::Wav,
         sample_format: SampleFormat::Float32,
     };
     let mut writer =
