@@ -158,3 +158,45 @@ fn init_guesses_roles_routes_buses_and_round_trips() {
     assert!(again.contains("exists"), "{again}");
     init(&stems, &out, true).unwrap();
 }
+
+#[test]
+fn no_tracks_a_folder_or_a_symlink_loop_is_refused_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("stems.wav")).unwrap();
+    std::os::unix::fs::symlink("loop.wav", dir.path().join("loop.wav")).unwrap();
+    let head = "[session]\nsample_rate = 48000\n";
+    for (text, what) in [
+        (
+            head.to_string(),
+            "the session has no [[track]]: nothing to mix",
+        ),
+        (
+            format!("{head}[[track]]\nfile = \"stems.wav\"\n"),
+            "stems.wav is a folder, not an audio file",
+        ),
+        (
+            format!("{head}[[track]]\nfile = \"loop.wav\"\n"),
+            "loop.wav cannot be read",
+        ),
+    ] {
+        let session = dir.path().join("s.toml");
+        std::fs::write(&session, &text).unwrap();
+        let e = load(&session).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: line ", session.display())),
+            "{e}"
+        );
+        assert!(e.contains(what), "{e}");
+        assert!(!e.contains('\n') && !e.contains("Os {"), "{e}");
+        // The render refuses it too, before writing anything.
+        let opts = mixmaster::mix::RenderOptions {
+            output: dir.path().join("mix.wav"),
+            stems_dir: None,
+            threads: Some(1),
+            sample_format: mixmaster_io::SampleFormat::Int24,
+            force: false,
+        };
+        mixmaster::mix::render_file(&session, &opts, &mut mixmaster::NoProgress).unwrap_err();
+        assert!(!dir.path().join("mix.wav").exists());
+    }
+}

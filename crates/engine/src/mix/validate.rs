@@ -128,6 +128,13 @@ fn validate(s: &Session, base: &Path) -> std::result::Result<(), Problem> {
             ),
         ));
     }
+    if s.tracks.is_empty() {
+        // A mix of nothing would be a header-only file and a success.
+        return Err(problem(
+            vec![k("session")],
+            "the session has no [[track]]: nothing to mix",
+        ));
+    }
     let rate = f64::from(set.sample_rate);
     range(
         at_set("tempo_bpm"),
@@ -173,10 +180,18 @@ fn validate(s: &Session, base: &Path) -> std::result::Result<(), Problem> {
     for (i, t) in s.tracks.iter().enumerate() {
         let at = |key: &str| vec![k("track"), Key::Index(i), k(key)];
         let file = base.join(&t.file);
-        if !file.is_file() {
+        // Say what is wrong with the path: a folder or a symlink loop is not
+        // "not found", and the user fixes each differently.
+        let wrong = match std::fs::metadata(&file) {
+            Ok(m) if m.is_file() => None,
+            Ok(_) => Some("is a folder, not an audio file".to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("not found".into()),
+            Err(e) => Some(format!("cannot be read: {e}")),
+        };
+        if let Some(wrong) = wrong {
             return Err(problem(
                 at("file"),
-                format!("stem file {} not found", file.display()),
+                format!("stem file {} {wrong}", file.display()),
             ));
         }
         range(at("gain_db"), "gain_db", t.gain_db, -120.0, 24.0, "dB")?;
