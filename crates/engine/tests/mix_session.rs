@@ -18,7 +18,7 @@ fn error_of(text: &str) -> String {
 #[test]
 fn errors_point_at_line_and_column() {
     let ok = "[session]\nsample_rate = 48000\n\n[[track]]\nfile = \"a.wav\"\n";
-    let cases: [(String, &str, &str); 8] = [
+    let cases: [(String, &str, &str); 9] = [
         // Unknown parameter inside an insert: serde buffers tagged enums, so toml
         // can only point at the inserts array (right line, column of its `[`).
         (
@@ -59,6 +59,13 @@ fn errors_point_at_line_and_column() {
             "[session]\nsample_rate = 48000\n[[track]]\nfile = \"missing.wav\"\n".to_string(),
             "line 4, column 8",
             "not found",
+        ),
+        // i64::MIN has no positive counterpart: `abs` overflowed (a panic in
+        // debug, a pass in release that skipped the whole stem).
+        (
+            format!("{ok}offset_samples = -9223372036854775808\n"),
+            "line 6, column 18",
+            "offset_samples = -9223372036854775808 is out of range",
         ),
         (
             format!("{ok}volume = 3\n"),

@@ -214,7 +214,7 @@ fn validate(s: &Session, base: &Path) -> std::result::Result<(), Problem> {
         }
         if let Some(n) = t.offset_samples {
             let max = 600 * i64::from(set.sample_rate);
-            if n.abs() > max {
+            if n.unsigned_abs() > max.unsigned_abs() {
                 return Err(problem(
                     at("offset_samples"),
                     format!("offset_samples = {n} is out of range (±{max}, 10 minutes)"),
