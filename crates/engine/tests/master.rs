@@ -498,3 +498,72 @@ fn the_destination_name_picks_the_container_and_other_names_are_refused_first() 
         assert!((lufs - d.plan.target.integrated_lufs).abs() < 0.2, "{lufs}");
     }
 }
+
+#[test]
+fn nan_infinite_or_out_of_range_options_and_fades_longer_than_the_mix_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, -6.0);
+    let d = PlanOptions::default;
+    let cases = [
+        (
+            PlanOptions {
+                max_gain_reduction_db: f64::NAN,
+                ..d()
+            },
+            "max limiting = NaN dB is out of range",
+        ),
+        (
+            PlanOptions {
+                trim_threshold_dbfs: f64::NAN,
+                ..d()
+            },
+            "trim threshold = NaN dBFS",
+        ),
+        (
+            PlanOptions {
+                trim_threshold_dbfs: 10.0,
+                ..d()
+            },
+            "trim threshold = 10 dBFS",
+        ),
+        (
+            PlanOptions {
+                pre_roll_s: f64::NAN,
+                ..d()
+            },
+            "pre-roll = NaN s",
+        ),
+        (
+            PlanOptions {
+                fade_out_s: Some(f64::INFINITY),
+                ..d()
+            },
+            "fade-out = inf s",
+        ),
+        // The mix is 6 s long: a 100 s fade-in delivered it at -54 dBFS.
+        (
+            PlanOptions {
+                fade_in_s: Some(100.0),
+                ..d()
+            },
+            "fades of 100.00 s in all are longer than the mix (6.00 s)",
+        ),
+        (
+            PlanOptions {
+                fade_in_s: Some(4.0),
+                fade_out_s: Some(2.5),
+                ..d()
+            },
+            "fades of 6.50 s",
+        ),
+    ];
+    for (options, want) in cases {
+        let out = dir.path().join("out.wav");
+        let mut req = request(mix.clone(), vec![(Target::preset("spotify").unwrap(), out)]);
+        req.options = options;
+        let err = master(&req, &mut NoProgress).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}: ", mix.display())), "{err}");
+        assert!(err.contains(want), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{err}");
+    }
+}

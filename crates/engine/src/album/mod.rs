@@ -378,6 +378,10 @@ fn trimmed_s(plan: &MasterPlan, a: &Analysis) -> f64 {
 /// Master the album in `request` to every target.
 pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Result<AlbumReport> {
     let album = spec::load(&request.album_file)?;
+    request
+        .options
+        .check()
+        .map_err(|e| Error::input(&request.album_file, e))?;
     if request.targets.is_empty() {
         return Err(Error::input(&request.album_file, "no target given"));
     }

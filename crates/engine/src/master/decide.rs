@@ -44,6 +44,40 @@ impl Default for PlanOptions {
     }
 }
 
+impl PlanOptions {
+    /// Refuses values no master can honour, before any work: NaN and ±∞ (which
+    /// every comparison lets through silently, `nan` being a valid number to
+    /// the command line), negative lengths, a trim threshold loud enough to cut
+    /// music as "silence", more limiting than any delivery could want.
+    /// The message names the setting and its range.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let range = |name: &str, v: f64, lo: f64, hi: f64, unit: &str| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} = {v} {unit} is out of range ({lo} to {hi} {unit})"
+                ))
+            }
+        };
+        range(
+            "trim threshold",
+            self.trim_threshold_dbfs,
+            -120.0,
+            -20.0,
+            "dBFS",
+        )?;
+        range("pre-roll", self.pre_roll_s, 0.0, 10.0, "s")?;
+        range("max limiting", self.max_gain_reduction_db, 0.0, 24.0, "dB")?;
+        for (name, fade) in [("fade-in", self.fade_in_s), ("fade-out", self.fade_out_s)] {
+            if let Some(v) = fade {
+                range(name, v, 0.0, 600.0, "s")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Silence kept after the last sound, s: enough for a natural decay below the
 /// trim threshold to finish.
 const POST_ROLL_S: f64 = 0.5;

@@ -104,6 +104,10 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         force: request.force,
         inputs,
     };
+    request
+        .options
+        .check()
+        .map_err(|e| Error::input(&request.input, e))?;
     // Refuse bad outputs before spending any time.
     for (_, out) in &request.deliveries {
         delivery_format(out)?;
@@ -145,6 +149,19 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
             "the mix is silent (no gated loudness): nothing to master",
         ));
     };
+    // Fades longer than the mix would leave nothing at full level (a 100 s
+    // fade-in on a 3 s mix delivered it at -54 dBFS and called it mastered).
+    let fades_s =
+        request.options.fade_in_s.unwrap_or(0.0) + request.options.fade_out_s.unwrap_or(0.0);
+    if fades_s > before.analysis.duration_s {
+        return Err(Error::input(
+            &request.input,
+            format!(
+                "fades of {fades_s:.2} s in all are longer than the mix ({:.2} s)",
+                before.analysis.duration_s
+            ),
+        ));
+    }
     let reference = match &request.reference {
         Some(path) => Some(analyze_file_with(path, analysis_options, progress)?.analysis),
         None => None,
