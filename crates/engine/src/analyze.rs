@@ -65,3 +65,25 @@ pub fn analyze_file_with(
         analysis,
     })
 }
+
+/// Refuses a file to be processed (mastered, matched, sequenced) when its
+/// samples hold NaN or ±∞: the meters count them as silence, but a
+/// render would either carry them into every filter or silently replace
+/// them, and either way deliver something other than what the file says.
+/// `analyze` itself only reports them.
+pub fn require_finite(path: &Path, analysis: &Analysis) -> Result<()> {
+    if analysis.non_finite_samples == 0 {
+        return Ok(());
+    }
+    let at = analysis
+        .first_non_finite_s
+        .map(|t| format!(" (first at {t:.3} s)"))
+        .unwrap_or_default();
+    Err(Error::input(
+        path,
+        format!(
+            "the audio holds {} NaN or infinite samples{at}",
+            analysis.non_finite_samples
+        ),
+    ))
+}

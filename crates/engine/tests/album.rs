@@ -527,3 +527,40 @@ fn a_track_needing_too_much_limiting_gets_the_loudest_clean_level_and_a_note() {
     );
     check_delivery(&report, 0, true);
 }
+
+#[test]
+fn a_track_with_nan_samples_or_bad_options_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tracks(dir.path());
+    let mut blown = read_audio(&dir.path().join("mix2.wav")).unwrap();
+    blown.channels[0][4_410] = f32::NAN;
+    mixmaster_io::write_audio(
+        &dir.path().join("blown.wav"),
+        &blown,
+        EncodeSpec {
+            format: FileFormat::Wav,
+            sample_format: SampleFormat::Float32,
+        },
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    let rate = blown.sample_rate as f64;
+    let e = album_error(dir.path(), &ALBUM_TOML.replace("mix2.wav", "blown.wav"));
+    assert!(
+        e.contains("blown.wav: the audio holds 1 NaN or infinite samples")
+            && e.contains(&format!("(first at {:.3} s)", 4_410.0 / rate)),
+        "{e}"
+    );
+    // Options are checked too: a NaN trim threshold was taken as "all silent".
+    let album = write_album(dir.path(), ALBUM_TOML);
+    let out = dir.path().join("out2");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut req = request(album.clone(), &out, &["spotify"], LoudnessMode::Album);
+    req.options.trim_threshold_dbfs = f64::NAN;
+    let e = master_album(&req, &mut NoProgress).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("{}: trim threshold = NaN", album.display())),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}

@@ -567,3 +567,54 @@ fn nan_infinite_or_out_of_range_options_and_fades_longer_than_the_mix_are_refuse
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn a_mix_or_reference_with_nan_samples_and_a_silent_reference_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, -6.0);
+    let float = |name: &str, buf: &AudioBuffer| {
+        let path = dir.path().join(name);
+        let spec = EncodeSpec {
+            format: FileFormat::Wav,
+            sample_format: SampleFormat::Float32,
+        };
+        mixmaster_io::write_audio(&path, buf, spec, &WriteOptions::default()).unwrap();
+        path
+    };
+    // A float mix whose plugin blew up at 1.5 s: 3 NaN and one +inf.
+    let mut blown = read_audio(&mix).unwrap();
+    for i in 0..3 {
+        blown.channels[1][66_150 + i] = f32::NAN;
+    }
+    blown.channels[0][88_200] = f32::INFINITY;
+    let blown = float("blown.wav", &blown);
+    let silent = float("silent.wav", &AudioBuffer::new(44_100, 2, 44_100 * 3));
+    let files = || std::fs::read_dir(dir.path()).unwrap().count();
+    let before = files();
+    for (input, reference, named, want) in [
+        (
+            &blown,
+            None,
+            &blown,
+            "holds 4 NaN or infinite samples (first at 1.500 s)",
+        ),
+        (
+            &mix,
+            Some(&blown),
+            &blown,
+            "holds 4 NaN or infinite samples",
+        ),
+        (&mix, Some(&silent), &silent, "the reference is silent"),
+    ] {
+        let out = dir.path().join("out.wav");
+        let mut req = request(
+            input.clone(),
+            vec![(Target::preset("spotify").unwrap(), out)],
+        );
+        req.reference = reference.cloned();
+        let err = master(&req, &mut NoProgress).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}: ", named.display())), "{err}");
+        assert!(err.contains(want), "{err}");
+        assert_eq!(files(), before, "{err}");
+    }
+}

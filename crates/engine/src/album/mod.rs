@@ -437,6 +437,7 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
             .par_iter()
             .map(|t| {
                 let a = analyze_file_with(&t.file, analysis_options, &mut NoProgress)?.analysis;
+                crate::analyze::require_finite(&t.file, &a)?;
                 if a.channels > 2 {
                     return Err(Error::input(
                         &t.file,

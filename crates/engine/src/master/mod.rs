@@ -26,7 +26,7 @@ use mixmaster_analysis::{Analysis, AnalysisOptions};
 use mixmaster_io::{EncodeSpec, FileFormat, SampleFormat, Tags, WriteOptions};
 use serde::Serialize;
 
-use crate::analyze::analyze_file_with;
+use crate::analyze::{analyze_file_with, require_finite};
 use crate::{Error, Progress, Result};
 use decide::PlanOptions;
 use feedback::Finding;
@@ -131,6 +131,7 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         ..AnalysisOptions::default()
     };
     let before = analyze_file_with(&request.input, analysis_options, progress)?;
+    require_finite(&request.input, &before.analysis)?;
     let channels = before.analysis.channels;
     if channels > 2 {
         return Err(Error::input(
@@ -163,7 +164,17 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         ));
     }
     let reference = match &request.reference {
-        Some(path) => Some(analyze_file_with(path, analysis_options, progress)?.analysis),
+        Some(path) => {
+            let r = analyze_file_with(path, analysis_options, progress)?.analysis;
+            require_finite(path, &r)?;
+            if r.integrated_lufs.is_none() {
+                return Err(Error::input(
+                    path,
+                    "the reference is silent (no gated loudness): nothing to match",
+                ));
+            }
+            Some(r)
+        }
         None => None,
     };
 
