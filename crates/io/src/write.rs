@@ -69,7 +69,8 @@ fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 }
 
 /// Validates a destination before any work is done: refuses an existing file unless
-/// `force`, a directory, and (even with `force`) any of `opts.inputs`.
+/// `force`, a directory, (even with `force`) any of `opts.inputs`, and a folder
+/// that cannot be written to.
 pub fn check_output(path: &Path, opts: &WriteOptions) -> Result<()> {
     let dest = canonical_destination(path)?;
     let dest_meta = std::fs::metadata(path).ok();
@@ -94,6 +95,10 @@ pub fn check_output(path: &Path, opts: &WriteOptions) -> Result<()> {
             return Err(Error::AlreadyExists(path.into()));
         }
     }
+    // Can we write there? Probing with the very temporary file a write would
+    // create (removed on drop) catches a read-only folder or file system now,
+    // not after a long render or after the job's other outputs were written.
+    TempFile::create(path, opts)?;
     Ok(())
 }
 

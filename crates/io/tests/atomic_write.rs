@@ -200,3 +200,34 @@ fn bad_specs_and_destinations_are_refused_before_any_file_is_made() {
     );
     assert!(names(dir.path()).is_empty());
 }
+
+#[test]
+fn an_unwritable_folder_is_refused_by_check_output_and_nothing_is_left() {
+    // A read-only folder: a 0o555 one, unless we run as root (who writes there
+    // anyway), then a read-only system folder. Some candidate is unwritable on
+    // any machine that runs tests (non-root, or root in a container with /sys
+    // mounted read-only).
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let unwritable = [ro.as_path(), Path::new("/sys")]
+        .into_iter()
+        .find(|d| std::fs::File::create_new(d.join(".probe-by-test")).is_err())
+        .expect("some read-only folder to test with");
+    let before = names(unwritable);
+    let dest = unwritable.join("report.html");
+    // Refused before any work, naming the destination (not a temp file), so
+    // a job checks every output up front and writes none of them.
+    let e = check_output(&dest, &WriteOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert!(text.starts_with(&format!("{}: ", dest.display())), "{text}");
+    assert!(!text.contains(".tmp-") && !text.contains('\n'), "{text}");
+    // The probe is the writer's own temp file, removed: nothing is left in a
+    // writable folder either.
+    check_output(&dir.path().join("ok.wav"), &WriteOptions::default()).unwrap();
+    assert_eq!(names(dir.path()), vec!["ro".to_string()]);
+    assert_eq!(names(unwritable), before);
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
