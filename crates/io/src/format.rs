@@ -14,6 +14,16 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
+    /// The highest sample rate written in this container, Hz. FLAC's format
+    /// allows 655350 Hz, but the encoder (flacenc 0.5) verifies its stream
+    /// info against the 96 kHz ceiling and refuses anything above it.
+    pub fn max_sample_rate(self) -> u32 {
+        match self {
+            Self::Flac => 96_000,
+            Self::Wav | Self::Aiff => u32::MAX,
+        }
+    }
+
     /// The format named by the path's extension (case-insensitive), if we can write it.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();

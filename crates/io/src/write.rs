@@ -139,8 +139,13 @@ fn validate_spec(path: &Path, spec: EncodeSpec, sample_rate: u32, channels: usiz
             unsupported("FLAC output supports 16- or 24-bit integer samples only")
         }
         (FileFormat::Flac, _) if channels > 8 => unsupported("FLAC supports at most 8 channels"),
-        (FileFormat::Flac, _) if sample_rate > 655_350 => {
-            unsupported("FLAC supports sample rates up to 655350 Hz")
+        (FileFormat::Flac, _) if sample_rate > spec.format.max_sample_rate() => {
+            Err(Error::UnsupportedOutput(
+                path.into(),
+                format!(
+                    "FLAC is written at up to 96 kHz, not {sample_rate} Hz: write .wav or resample"
+                ),
+            ))
         }
         _ if channels > usize::from(u16::MAX) => unsupported("too many channels"),
         _ => Ok(()),

@@ -231,3 +231,32 @@ fn an_unwritable_folder_is_refused_by_check_output_and_nothing_is_left() {
     assert_eq!(names(unwritable), before);
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn flac_above_96_khz_is_refused_at_create_naming_the_file() {
+    // The encoder's own verification used to surface as
+    // "encode error (verification error: `sample_rate` is not valid ...)".
+    let dir = tempfile::tempdir().unwrap();
+    let spec = EncodeSpec {
+        format: FileFormat::Flac,
+        sample_format: SampleFormat::Int24,
+    };
+    let o = WriteOptions::default();
+    let hi = dir.path().join("hi.flac");
+    let e = AudioWriter::create(&hi, spec, 192_000, 2, &o)
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: FLAC is written at up to 96 kHz, not 192000 Hz: write .wav or resample",
+            hi.display()
+        )
+    );
+    assert!(names(dir.path()).is_empty());
+    let ok = dir.path().join("ok.flac");
+    let mut w = AudioWriter::create(&ok, spec, 96_000, 2, &o).unwrap();
+    w.write_block(&tone().slices()).unwrap();
+    w.finish().unwrap();
+    assert_eq!(read_audio(&ok).unwrap().sample_rate, 96_000);
+}
