@@ -564,3 +564,47 @@ fn a_track_with_nan_samples_or_bad_options_is_refused_before_anything_is_written
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
+
+#[test]
+fn a_fade_out_longer_than_its_track_or_a_rate_above_flac_is_refused_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tracks(dir.path());
+    let e = album_error(
+        dir.path(),
+        &ALBUM_TOML.replace("fade_out_s = 0.5", "fade_out_s = 100.0"),
+    );
+    assert!(
+        e.contains("album.toml: line")
+            && e.contains("track 4: a 100.00 s fade-out is longer than the track"),
+        "{e}"
+    );
+    // A 192 kHz track makes the album 192 kHz; spotify is delivered as FLAC,
+    // which the encoder writes up to 96 kHz. The error came from inside the
+    // staging folder after the analysis and plans.
+    let mut hi = read_audio(&dir.path().join("mix2.wav")).unwrap();
+    let up = |c: &Vec<f32>| c.iter().flat_map(|&x| [x; 4]).collect::<Vec<f32>>();
+    hi = AudioBuffer {
+        sample_rate: hi.sample_rate * 4,
+        channels: hi.channels.iter().map(up).collect(),
+    };
+    assert!(hi.sample_rate > 96_000);
+    mixmaster_io::write_audio(
+        &dir.path().join("hi.wav"),
+        &hi,
+        EncodeSpec {
+            format: FileFormat::Wav,
+            sample_format: SampleFormat::Float32,
+        },
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    let e = album_error(dir.path(), &ALBUM_TOML.replace("mix2.wav", "hi.wav"));
+    assert!(
+        e.starts_with(&format!(
+            "{}: spotify is delivered as FLAC, written at up to 96000 Hz, but the album is {} Hz",
+            dir.path().join("album.toml").display(),
+            hi.sample_rate
+        )),
+        "{e}"
+    );
+}

@@ -489,6 +489,36 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
         .zip(&analyses)
         .map(|(p, a)| trimmed_s(p, a))
         .collect();
+    // A fade-out longer than its track would start before the music does.
+    for (i, t) in tracks.iter().enumerate() {
+        if let Some(f) = t.fade_out_s.filter(|f| *f > lengths[i]) {
+            return Err(album.track_error(
+                i,
+                "fade_out_s",
+                &format!(
+                    "track {}: a {f:.2} s fade-out is longer than the track ({:.2} s after trimming)",
+                    i + 1,
+                    lengths[i]
+                ),
+            ));
+        }
+    }
+    // FLAC deliveries at the album's rate must fit the encoder, or the
+    // first track would fail only once rendered.
+    for target in &request.targets {
+        let (_, spec) = format_for(target);
+        let delivered = target.delivery.sample_rate.unwrap_or(rate);
+        let max = spec.format.max_sample_rate();
+        if delivered > max {
+            return Err(Error::input(
+                &request.album_file,
+                format!(
+                    "{} is delivered as FLAC, written at up to {max} Hz, but the album is {delivered} Hz (its highest-rate track): resample the tracks above {max} Hz",
+                    target.name
+                ),
+            ));
+        }
+    }
     for (i, t) in tracks.iter().enumerate().take(n.saturating_sub(1)) {
         if let Some(x) = t.crossfade_s {
             let shorter = lengths[i].min(lengths[i + 1]);
