@@ -618,3 +618,20 @@ fn a_mix_or_reference_with_nan_samples_and_a_silent_reference_are_refused() {
         assert_eq!(files(), before, "{err}");
     }
 }
+
+#[test]
+fn a_192_khz_master_named_flac_is_refused_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 192_000, -6.0);
+    let out = dir.path().join("hi.flac");
+    let req = request(mix, vec![(Target::preset("spotify").unwrap(), out.clone())]);
+    let err = master(&req, &mut NoProgress).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: this container is written at up to 96000 Hz, and the master would be 192000 Hz: name it .wav",
+            out.display()
+        )
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

@@ -203,6 +203,16 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         };
         // The container is the one the destination's name says.
         plan.output.format = delivery_format(out)?;
+        let max = FileFormat::from_path(out).map_or(u32::MAX, FileFormat::max_sample_rate);
+        if plan.output.sample_rate > max {
+            return Err(Error::input(
+                out,
+                format!(
+                    "this container is written at up to {max} Hz, and the master would be {} Hz: name it .wav",
+                    plan.output.sample_rate
+                ),
+            ));
+        }
         plan.validate()
             .map_err(|e| Error::input(&request.input, format!("plan: {e}")))?;
         // Destinations whose stages before the limiter agree share one render.
