@@ -853,3 +853,31 @@ fn a_stem_too_short_to_measure_is_muted_not_fatal() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_session_named_like_one_of_its_stems_never_replaces_it_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = stems(dir.path(), &signals(), &[0.0; 6]);
+    let kick = s.join("kick.wav");
+    let before = std::fs::read(&kick).unwrap();
+    let opts = AutomixOptions {
+        force: true,
+        render: None,
+        threads: None,
+    };
+    // `-o stems/kick.wav --force`: the session would have overwritten the stem.
+    let err = automix(&s, &kick, &opts, &mut NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!("{}: refusing to overwrite an input file", kick.display())
+    );
+    assert_eq!(std::fs::read(&kick).unwrap(), before);
+    let left: Vec<_> = std::fs::read_dir(&s)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

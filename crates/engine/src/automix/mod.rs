@@ -226,6 +226,15 @@ pub fn automix(
     let (session, mut report) = plan(input, &dir, opts.threads)?;
     let text = toml::to_string_pretty(&session)
         .map_err(|e| Error::input(output, format!("cannot serialise the session: {e}")))?;
+    // The stems are inputs too: `-o stems/kick.wav --force` must not replace
+    // a stem with the session that names it (the folder alone was checked).
+    let write = WriteOptions {
+        inputs: [input.to_path_buf()]
+            .into_iter()
+            .chain(session.tracks.iter().map(|t| dir.join(&t.file)))
+            .collect(),
+        ..write
+    };
     write_file_atomic(output, text.as_bytes(), &write)?;
     report.session_path = output.to_path_buf();
     if let Some(mix) = &opts.render {
