@@ -207,3 +207,25 @@ fn no_tracks_a_folder_or_a_symlink_loop_is_refused_for_what_it_is() {
         assert!(!dir.path().join("mix.wav").exists());
     }
 }
+
+#[test]
+fn init_never_writes_its_session_over_a_stem_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let stems = dir.path().join("stems");
+    std::fs::create_dir(&stems).unwrap();
+    let kick = write_stem(&stems, "kick.wav", RATE, vec![vec![0.1; 4_800]]);
+    write_stem(&stems, "bass.wav", RATE, vec![vec![0.1; 4_800]]);
+    let before = std::fs::read(&kick).unwrap();
+    let e = init(&stems, &kick, true).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!("{}: refusing to overwrite an input file", kick.display())
+    );
+    assert_eq!(std::fs::read(&kick).unwrap(), before);
+    let mut names: Vec<_> = std::fs::read_dir(&stems)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bass.wav", "kick.wav"]);
+}

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use mixmaster_io::{AudioReader, WriteOptions, check_output};
+use mixmaster_io::{AudioReader, WriteOptions, check_output, write_file_atomic};
 use serde::Serialize;
 
 use super::roles::{listen, role_from_listen, role_from_name, tokens};
@@ -135,7 +135,8 @@ pub fn build(stems_dir: &Path, session_dir: &Path) -> Result<InitReport> {
 }
 
 /// Builds the session for `stems_dir` and writes it to `output` atomically
-/// (temp file + rename), refusing to overwrite unless `force`.
+/// (temp file, fsync, rename), refusing to overwrite unless `force`, and
+/// refusing any of the stems even with `force`.
 pub fn init(stems_dir: &Path, output: &Path, force: bool) -> Result<InitReport> {
     check_output(
         output,
@@ -148,16 +149,12 @@ pub fn init(stems_dir: &Path, output: &Path, force: bool) -> Result<InitReport> 
     let report = build(stems_dir, &dir)?;
     let text = toml::to_string_pretty(&report.session)
         .map_err(|e| Error::input(output, format!("cannot serialise the session: {e}")))?;
-    let name = output.file_name().map_or_else(
-        || "session.toml".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let temp = output.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |e| Error::from(mixmaster_io::Error::Io(output.into(), e));
-    std::fs::write(&temp, text).map_err(io)?;
-    std::fs::rename(&temp, output).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io(e)
-    })?;
+    // Every stem read is an input: `-o stems/kick.wav --force` must not
+    // replace a stem with the session that names it.
+    let write = WriteOptions {
+        force,
+        inputs: report.choices.iter().map(|c| c.file.clone()).collect(),
+    };
+    write_file_atomic(output, text.as_bytes(), &write)?;
     Ok(report)
 }
