@@ -635,3 +635,25 @@ fn a_192_khz_master_named_flac_is_refused_before_rendering() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn a_float_mix_scaled_far_above_the_target_gets_a_reason_not_a_plan_range_error() {
+    // The demo mix (about -9 LUFS at 0 dB, see the loudness tests) written
+    // 60 dB hot as float: more than the limiter's 24 dB of turn-down from
+    // -14 LUFS. The error was "plan: limiter input gain must be between -24
+    // and +36 dB".
+    let dir = tempfile::tempdir().unwrap();
+    let mix = write_mix(dir.path(), 44_100, 60.0);
+    let out = dir.path().join("out.wav");
+    let req = request(mix.clone(), vec![(Target::preset("spotify").unwrap(), out)]);
+    let err = master(&req, &mut NoProgress).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}: the mix is at ", mix.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("from the -14.0 LUFS target; mastering turns a mix down by 24 dB at most"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

@@ -213,6 +213,25 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
                 ),
             ));
         }
+        // The limiter's drive spans -24..+36 dB (`MasterPlan::validate`): a mix
+        // outside that distance from the target gets a reason, not the
+        // plan's range error.
+        let drive = plan.limiter.settings.input_gain_db;
+        if request.plan.is_none() && !(-24.0..=36.0).contains(&drive) {
+            let (way, limit) = if drive < 0.0 {
+                ("down", "24")
+            } else {
+                ("up", "36")
+            };
+            return Err(Error::input(
+                &request.input,
+                format!(
+                    "the mix is at {mix_lufs:.1} LUFS, {:.1} dB from the {:.1} LUFS target; mastering turns a mix {way} by {limit} dB at most (a float file this far off is mis-scaled: rescale it first)",
+                    drive.abs(),
+                    target.integrated_lufs
+                ),
+            ));
+        }
         plan.validate()
             .map_err(|e| Error::input(&request.input, format!("plan: {e}")))?;
         // Destinations whose stages before the limiter agree share one render.
