@@ -36,10 +36,21 @@ impl Error {
     /// for failures of the machine or of mixmaster itself (exit code 1).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Io(mixmaster_io::Error::Io(_, e)) => matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-            ),
+            // A path the user gave that cannot be used as given; the rest
+            // (disk full, I/O errors) is the machine's failure.
+            Error::Io(mixmaster_io::Error::Io(_, e)) => {
+                use std::io::ErrorKind as K;
+                matches!(
+                    e.kind(),
+                    K::NotFound
+                        | K::PermissionDenied
+                        | K::NotADirectory
+                        | K::IsADirectory
+                        | K::InvalidFilename
+                        | K::ReadOnlyFilesystem
+                        | K::AlreadyExists
+                ) || e.raw_os_error() == Some(ELOOP)
+            }
             Error::Io(_) => true,
             Error::Input { .. } => true,
             Error::ConsumerStopped => false,
@@ -47,5 +58,46 @@ impl Error {
     }
 }
 
+/// `ELOOP`, a symbolic link loop: `ErrorKind::FilesystemLoop` is still
+/// unstable, so the errno is matched (Linux 40; macOS and the BSDs 62).
+#[cfg(target_os = "linux")]
+const ELOOP: i32 = 40;
+#[cfg(not(target_os = "linux"))]
+const ELOOP: i32 = 62;
+
 /// Result with the engine's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error of reading `path` as audio, through the engine's type.
+    fn read_error(path: &Path) -> Error {
+        Error::from(mixmaster_io::AudioReader::open(path).err().unwrap())
+    }
+
+    #[test]
+    fn unusable_paths_are_bad_input_and_machine_failures_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("song.wav");
+        std::fs::write(&file, b"x").unwrap();
+        let looped = dir.path().join("loop.wav");
+        std::os::unix::fs::symlink("loop.wav", &looped).unwrap();
+        let long = dir.path().join(format!("{}.wav", "a".repeat(300)));
+        // A symlink loop, a path through a file, a name too long: each was
+        // exit code 1 ("a bug, or the machine failed").
+        for path in [looped, file.join("x.wav"), long] {
+            let e = read_error(&path);
+            assert!(e.is_bad_input(), "{e}");
+            let text = e.to_string();
+            assert!(text.starts_with(&format!("{}: ", path.display())), "{text}");
+            assert!(!text.contains('\n') && !text.contains("Os {"), "{text}");
+        }
+        let disk = Error::from(mixmaster_io::Error::Io(
+            file.as_path().into(),
+            std::io::Error::from(std::io::ErrorKind::StorageFull),
+        ));
+        assert!(!disk.is_bad_input());
+    }
+}
