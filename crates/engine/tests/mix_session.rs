@@ -229,3 +229,25 @@ fn init_never_writes_its_session_over_a_stem_even_with_force() {
     names.sort();
     assert_eq!(names, ["bass.wav", "kick.wav"]);
 }
+
+#[test]
+fn init_names_a_stem_whose_file_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let stems = dir.path().join("stems");
+    std::fs::create_dir(&stems).unwrap();
+    write_stem(&stems, "kick.wav", RATE, vec![vec![0.1; 4_800]]);
+    let name = std::ffi::OsStr::from_bytes(b"bass\xff.wav");
+    let bad = stems.join(name);
+    std::fs::copy(stems.join("kick.wav"), &bad).unwrap();
+    let out = dir.path().join("session.toml");
+    let e = init(&stems, &out, false).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}: the file name is not valid UTF-8, which a session file cannot hold: rename it",
+            bad.display()
+        )
+    );
+    assert!(!out.exists());
+}

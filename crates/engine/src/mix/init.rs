@@ -74,6 +74,15 @@ pub fn build(stems_dir: &Path, session_dir: &Path) -> Result<InitReport> {
             skipped.push(format!("{}: looks like a mix, not a stem", f.display()));
             continue;
         }
+        let track_path = relative_to(&f, session_dir);
+        if track_path.to_str().is_none() {
+            // TOML strings are UTF-8: such a name cannot be written into the
+            // session (it failed later as "cannot serialise the session").
+            return Err(Error::input(
+                &f,
+                "the file name is not valid UTF-8, which a session file cannot hold: rename it",
+            ));
+        }
         let info = AudioReader::open(&f)?.info().clone();
         *rates.entry(info.sample_rate).or_default() += 1;
         let (role, reason) = match role_from_name(&stem) {
@@ -94,7 +103,7 @@ pub fn build(stems_dir: &Path, session_dir: &Path) -> Result<InitReport> {
                 ),
             },
         };
-        let mut t = Track::new(relative_to(&f, session_dir));
+        let mut t = Track::new(track_path);
         t.name = stem;
         t.role = role;
         t.output = role.group().to_string();
