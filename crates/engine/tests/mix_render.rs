@@ -385,3 +385,34 @@ fn nan_or_infinite_stem_samples_are_refused_with_their_time() {
         assert!(!buses.exists() || std::fs::read_dir(&buses).unwrap().next().is_none());
     }
 }
+
+#[test]
+fn a_session_whose_stems_are_all_empty_writes_nothing() {
+    // Two 0-sample stems rendered a 0 s mix and succeeded; as FLAC, a file
+    // our own decoder refuses ("truncated header").
+    let dir = tempfile::tempdir().unwrap();
+    write_stem(dir.path(), "a.wav", RATE, vec![Vec::new()]);
+    write_stem(dir.path(), "b.wav", RATE, vec![Vec::new(), Vec::new()]);
+    let toml = format!(
+        "{}[[track]]\nfile = \"a.wav\"\n[[track]]\nfile = \"b.wav\"\n",
+        header()
+    );
+    let err = render_err(dir.path(), &toml).to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: the session's tracks hold no audio (every stem is 0 samples long): nothing to write",
+            dir.path().join("mix.wav").display()
+        )
+    );
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.retain(|n| n != "buses");
+    left.sort();
+    assert_eq!(left, ["a.wav", "b.wav", "session.toml"]);
+    // The bus stems' folder, made up front, is left empty.
+    let buses = dir.path().join("buses");
+    assert!(!buses.exists() || std::fs::read_dir(&buses).unwrap().next().is_none());
+}

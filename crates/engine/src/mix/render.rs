@@ -803,6 +803,14 @@ pub fn render(
         ..
     } = pass1(&mut graph, out, &pool, progress)?;
     progress.finish();
+    if written == 0 {
+        // Every stem is 0 samples long: a header-only file (a FLAC that not
+        // even our own decoder reads back) is no mix.
+        return Err(Error::input(
+            &opts.output,
+            "the session's tracks hold no audio (every stem is 0 samples long): nothing to write",
+        ));
+    }
     mix.close()?;
     for c in &mut stems {
         c.close()?;
