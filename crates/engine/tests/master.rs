@@ -478,6 +478,16 @@ fn the_destination_name_picks_the_container_and_other_names_are_refused_first() 
         assert!(!err.contains('\n'), "{err}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{err}");
     }
+    // An existing folder is named as one, not as an unknown format.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let req = request(mix.clone(), vec![(spotify(), sub.clone())]);
+    let err = master(&req, &mut NoProgress).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("{}: is a directory, not a file name", sub.display())
+    );
+    std::fs::remove_dir(&sub).unwrap();
     // .flac and .aiff get those containers (they were WAV bytes under the name).
     let flac = dir.path().join("out.flac");
     let aiff = dir.path().join("out.aiff");

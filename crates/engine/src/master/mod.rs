@@ -110,8 +110,8 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         .map_err(|e| Error::input(&request.input, e))?;
     // Refuse bad outputs before spending any time.
     for (_, out) in &request.deliveries {
-        delivery_format(out)?;
         mixmaster_io::check_output(out, &options)?;
+        delivery_format(out)?;
         if let Some(codec) = request.preview {
             mixmaster_io::check_output(&preview_path(out, codec), &options)?;
         }
