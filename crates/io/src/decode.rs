@@ -12,7 +12,8 @@
 //! Robustness policy:
 //! - a packet the decoder rejects (corrupt data) is skipped, counted in
 //!   [`AudioReader::skipped_packets`], and decoding continues;
-//! - data that ends early (truncated file) ends the stream: what decoded is returned;
+//! - data that ends early (truncated file) ends the stream: what decoded is returned,
+//!   and [`AudioReader::truncation`] then tells how much the header promised;
 //! - symphonia is pure safe Rust, but malformed input has in rare cases triggered
 //!   panics (index out of range, arithmetic overflow) inside demuxers or decoders.
 //!   Every call into symphonia is therefore wrapped in `catch_unwind`, and a panic
@@ -20,7 +21,7 @@
 //!   bad file, not lose the whole process.
 
 use std::fs::File;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -28,12 +29,13 @@ use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 
 use crate::buffer::AudioBuffer;
 use crate::error::{Error, Result};
 use crate::sniff;
+use crate::truncation::{self, Truncation};
 
 /// Consecutive undecodable packets tolerated before the stream is declared broken.
 /// A few corrupt packets in a lossy stream are normal damage; hundreds in a row mean
@@ -70,6 +72,10 @@ pub struct AudioReader {
     carry_pos: usize,
     finished: bool,
     skipped: u64,
+    /// Length the header declares, when it is trustworthy (see [`Truncation`]).
+    declared_frames: Option<u64>,
+    /// Frames handed out by `read_block` so far.
+    decoded_frames: u64,
 }
 
 /// Runs `f`, turning a panic into `Error::Decode` for `path` (see module docs for why).
@@ -90,6 +96,46 @@ fn open_error(path: &Path, err: SymError) -> Error {
     }
 }
 
+/// Whether [`probe`] hands symphonia a seekable source.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seekable {
+    Yes,
+    No,
+}
+
+/// Opens `path` and lets symphonia identify its container. The outer error is
+/// ours (the file cannot be opened, symphonia panicked), the inner symphonia's.
+fn probe(
+    path: &Path,
+    seekable: Seekable,
+) -> Result<std::result::Result<Box<dyn FormatReader>, SymError>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let source: Box<dyn MediaSource> = match seekable {
+        Seekable::Yes => Box::new(file),
+        Seekable::No => Box::new(ReadOnlySource::new(file)),
+    };
+    let mss = MediaSourceStream::new(source, Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    guarded(path, || {
+        symphonia::default::get_probe().probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+    })
+}
+
+/// Whether `path` starts like an AIFF or AIFF-C file (`FORM` … `AIFF`/`AIFC`).
+fn is_aiff(path: &Path) -> bool {
+    let mut head = [0u8; 12];
+    let read = File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    read.is_ok() && &head[..4] == b"FORM" && matches!(&head[8..], b"AIFF" | b"AIFC")
+}
+
 impl AudioReader {
     /// Opens `path`, identifies its container and codec, and prepares the decoder.
     ///
@@ -103,21 +149,17 @@ impl AudioReader {
         if meta.len() == 0 {
             return Err(Error::Empty(path.into()));
         }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
-        let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-            hint.with_extension(ext);
-        }
-        let format = guarded(path, || {
-            symphonia::default::get_probe().probe(
-                &hint,
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-        })?
-        .map_err(|e| {
+        let format = match probe(path, Seekable::Yes)? {
+            // Symphonia's AIFF reader walks every chunk after the sound data to
+            // find metadata, so an AIFF cut inside its audio fails as if its
+            // header were cut. Without seeking it stops at the sound data, which
+            // is all decoding needs (tags are read separately).
+            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof && is_aiff(path) => {
+                probe(path, Seekable::No)?
+            }
+            probed => probed,
+        };
+        let format = format.map_err(|e| {
             // Symphonia rejects 0 channels / rate 0 with a generic "malformed" error;
             // read the header ourselves to say precisely what is wrong.
             match sniff::declared_format(path) {
@@ -165,6 +207,7 @@ impl AudioReader {
             bits_per_sample: params.bits_per_sample,
             container: format.format_info().short_name.to_string(),
         };
+        let declared_frames = truncation::declared_frames(path, &info.container, info.frames);
         Ok(Self {
             path: path.to_path_buf(),
             info,
@@ -175,6 +218,8 @@ impl AudioReader {
             carry_pos: 0,
             finished: false,
             skipped: 0,
+            declared_frames,
+            decoded_frames: 0,
         })
     }
 
@@ -186,6 +231,20 @@ impl AudioReader {
     /// Number of packets skipped so far because the decoder rejected them.
     pub fn skipped_packets(&self) -> u64 {
         self.skipped
+    }
+
+    /// Once decoding has reached the end of the data (at the latest when
+    /// `read_block` returns 0): `Some` if it ended short of the length the
+    /// header declares. `None` before that, for a
+    /// complete file, and for headers that declare no trustworthy length
+    /// (streaming placeholders, lossy formats).
+    pub fn truncation(&self) -> Option<Truncation> {
+        let declared = self.declared_frames?;
+        (self.finished && self.decoded_frames < declared).then_some(Truncation {
+            declared_frames: declared,
+            decoded_frames: self.decoded_frames,
+            sample_rate: self.info.sample_rate,
+        })
     }
 
     /// Fills each of `out`'s channel vectors (cleared first; capacity is reused) with up
@@ -220,6 +279,7 @@ impl AudioReader {
             self.carry_pos += n;
             filled += n;
         }
+        self.decoded_frames += filled as u64;
         Ok(filled)
     }
 

@@ -29,6 +29,7 @@ mod opus;
 mod resample;
 mod sniff;
 mod tags;
+mod truncation;
 mod wav_block;
 mod write;
 
@@ -41,4 +42,5 @@ pub use mp3::{Mp3Options, Mp3Writer};
 pub use opus::{OPUS_RATE, OpusOptions, OpusReader, OpusWriter};
 pub use resample::{Resampler, resample};
 pub use tags::{Artwork, Tags, image_mime, read_tags, validate_isrc};
+pub use truncation::Truncation;
 pub use write::{AudioWriter, WriteOptions, check_output, write_audio};
