@@ -87,6 +87,9 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let html = ReportFile::prepare(args.report.as_deref(), args.force, vec![args.album.clone()])?;
     let report = master_album(&request, &mut TerminalProgress::new())?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(html) = &html {
         html.write(&mixmaster_report::album_html(&report))?;
     }
@@ -117,9 +120,6 @@ fn text_report(r: &AlbumReport) -> String {
         "Album: {} — {} ({}; {mode})",
         r.artist, r.title, r.album_file
     );
-    for w in &r.warnings {
-        let _ = writeln!(s, "  warning: {w}");
-    }
     for n in &r.notes {
         let _ = writeln!(s, "  note: {n}");
     }

@@ -31,7 +31,11 @@ pub fn run(args: &Args) -> mixmaster::Result<()> {
     let mut progress = TerminalProgress::new();
     let mut results = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        results.push(analyze_file(path, &mut progress)?);
+        let result = analyze_file(path, &mut progress)?;
+        for w in &result.warnings {
+            eprintln!("warning: {w}");
+        }
+        results.push(result);
     }
     if let Some(html) = &html {
         let files: Vec<(String, Analysis)> = results

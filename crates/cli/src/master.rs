@@ -277,6 +277,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let html = ReportFile::prepare(args.report.as_deref(), args.force, vec![args.mix.clone()])?;
     let report = master(&request, &mut TerminalProgress::new())?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(html) = &html {
         html.write(&mixmaster_report::master_html(&report))?;
     }

@@ -24,6 +24,9 @@ pub struct FileAnalysis {
     /// Every measurement.
     #[serde(flatten)]
     pub analysis: Analysis,
+    /// Things the user should know about the file itself, one line each,
+    /// naming it (e.g. that it is shorter than its header declares).
+    pub warnings: Vec<String>,
 }
 
 /// Decode `path` block by block and measure it with default options.
@@ -54,6 +57,7 @@ pub fn analyze_file_with(
         progress.advance(frames as u64);
     }
     progress.finish();
+    let warnings = truncation_warning(path, &reader).into_iter().collect();
 
     let analysis = analyzer
         .finish()
@@ -63,7 +67,18 @@ pub fn analyze_file_with(
         codec: info.codec,
         bits_per_sample: info.bits_per_sample,
         analysis,
+        warnings,
     })
+}
+
+/// After `reader` has been read to the end: the warning for a file shorter
+/// than its header declares (a cut copy, a crashed recorder), naming it, e.g.
+/// `song.wav: truncated: the header declares 3.00 s, 0.57 s present; processed
+/// what is there`. Processing goes on with what is there; the user must know.
+pub fn truncation_warning(path: &Path, reader: &AudioReader) -> Option<String> {
+    reader
+        .truncation()
+        .map(|t| format!("{}: {t}", path.display()))
 }
 
 /// Refuses a file to be processed (mastered, matched, sequenced) when its

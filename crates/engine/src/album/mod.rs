@@ -178,7 +178,7 @@ pub struct AlbumReport {
     pub tracks: Vec<SourceTrack>,
     /// One entry per target.
     pub deliveries: Vec<AlbumDelivery>,
-    /// Warnings about the album file (long gaps).
+    /// Warnings about the album file (long gaps) and its tracks (cut short).
     pub warnings: Vec<String>,
     /// Notes about the sources (resampling).
     pub notes: Vec<String>,
@@ -432,11 +432,12 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
         ..AnalysisOptions::default()
     };
     progress.start(&format!("analysing {n} tracks"), None);
-    let analyses: Vec<Analysis> = pool.install(|| {
+    let measured: Vec<(Analysis, Vec<String>)> = pool.install(|| {
         tracks
             .par_iter()
             .map(|t| {
-                let a = analyze_file_with(&t.file, analysis_options, &mut NoProgress)?.analysis;
+                let measured = analyze_file_with(&t.file, analysis_options, &mut NoProgress)?;
+                let a = measured.analysis;
                 crate::analyze::require_finite(&t.file, &a)?;
                 if a.channels > 2 {
                     return Err(Error::input(
@@ -453,11 +454,14 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
                         "the track is silent (no gated loudness): nothing to master",
                     ));
                 }
-                Ok(a)
+                Ok((a, measured.warnings))
             })
             .collect::<Result<Vec<_>>>()
     })?;
     progress.finish();
+    // Tracks shorter than their headers declare: mastered as they are, said so.
+    let (analyses, track_warnings): (Vec<Analysis>, Vec<Vec<String>>) =
+        measured.into_iter().unzip();
 
     let rate = album_rate(&analyses);
     let mut notes = Vec::new();
@@ -603,7 +607,12 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
         mode: request.mode,
         tracks: sources,
         deliveries,
-        warnings: album.warnings.clone(),
+        warnings: album
+            .warnings
+            .iter()
+            .cloned()
+            .chain(track_warnings.into_iter().flatten())
+            .collect(),
         notes,
     })
 }

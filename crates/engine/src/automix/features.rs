@@ -171,6 +171,10 @@ pub struct StemFeatures {
     /// Band powers per half-second segment (linear), for the masking measure.
     #[serde(skip)]
     pub segments: Vec<[f32; BANDS]>,
+    /// Problems with the file itself (cut short of its declared length), one
+    /// line each naming it; the report's warnings carry them.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl StemFeatures {
@@ -488,14 +492,17 @@ pub fn measure(path: &Path) -> Result<StemFeatures> {
             break;
         }
     }
-    Ok(summarise(
+    let mut f = summarise(
         &hops,
         info.sample_rate,
         ch,
         total_frames,
         hop,
         &fa.freq_bands(),
-    ))
+    );
+    f.warnings
+        .extend(crate::analyze::truncation_warning(path, &reader));
+    Ok(f)
 }
 
 impl FrameAnalyser {
@@ -576,6 +583,7 @@ fn summarise(
         hit_db: db(0.0),
         hops: Vec::new(),
         segments: Vec::new(),
+        warnings: Vec::new(),
     };
     let Some((gate, active)) = relative_gate(&momentary, RELATIVE_GATE_LU) else {
         return f;

@@ -185,6 +185,8 @@ pub fn plan(
     }
     let mut role_why = role_why;
     relisten(&mut session, &features, &mut role_why);
+    // Stems cut short of their declared length are mixed as they are, said so.
+    let truncated: Vec<String> = features.iter().flat_map(|f| f.warnings.clone()).collect();
     let d = decide::decide(&mut session.tracks, features, &role_why);
     session.buses.extend(d.returns);
     let report = AutomixReport {
@@ -194,7 +196,7 @@ pub fn plan(
         lr_balance_db: d.lr_balance_db,
         masking: d.masking,
         mix: None,
-        warnings: d.warnings,
+        warnings: truncated.into_iter().chain(d.warnings).collect(),
     };
     Ok((session, report))
 }
@@ -249,7 +251,12 @@ pub fn automix(
             },
             progress,
         )?;
-        report.warnings.extend(r.warnings);
+        // The render re-reads the stems: a cut one was already reported.
+        for w in r.warnings {
+            if !report.warnings.contains(&w) {
+                report.warnings.push(w);
+            }
+        }
         report.mix = Some(MixLevels {
             path: mix.clone(),
             integrated_lufs: r.integrated_lufs,

@@ -94,6 +94,9 @@ pub struct MasterReport {
     pub deliveries: Vec<DeliveryReport>,
     /// The level-matched A/B file, when asked for: path and gain applied, dB.
     pub ab: Option<(String, f64)>,
+    /// Problems with the inputs that did not stop the job (e.g. a mix or
+    /// reference shorter than its header declares), one line each, naming the file.
+    pub warnings: Vec<String>,
 }
 
 /// Master `request.input` to every destination.
@@ -163,9 +166,12 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
             ),
         ));
     }
+    let mut warnings = before.warnings.clone();
     let reference = match &request.reference {
         Some(path) => {
-            let r = analyze_file_with(path, analysis_options, progress)?.analysis;
+            let r = analyze_file_with(path, analysis_options, progress)?;
+            warnings.extend(r.warnings);
+            let r = r.analysis;
             require_finite(path, &r)?;
             if r.integrated_lufs.is_none() {
                 return Err(Error::input(
@@ -305,6 +311,7 @@ pub fn master(request: &MasterRequest, progress: &mut dyn Progress) -> Result<Ma
         reference,
         deliveries,
         ab,
+        warnings,
     })
 }
 

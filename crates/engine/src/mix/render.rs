@@ -857,6 +857,10 @@ pub fn render(
     })?;
     progress.finish();
     drop((mix, stems));
+    // Every stem has been read to its end: say which were cut short.
+    let mut warnings = graph.warnings;
+    let nodes = &graph.tracks.nodes;
+    warnings.extend(nodes.iter().filter_map(|t| t.source.truncation_warning()));
 
     Ok(RenderReport {
         frames: written,
@@ -866,6 +870,6 @@ pub fn render(
         integrated_lufs: loudness.map(|l| l + gain_db),
         true_peak_dbtp: peak.map(|p| p + gain_db),
         stems: stem_paths,
-        warnings: graph.warnings,
+        warnings,
     })
 }

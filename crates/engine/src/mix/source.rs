@@ -124,6 +124,12 @@ impl TrackSource {
         self.expected
     }
 
+    /// Once the stem has been read to its end: the warning for a stem
+    /// shorter than its header declares (it is mixed as far as it goes).
+    pub fn truncation_warning(&self) -> Option<String> {
+        crate::analyze::truncation_warning(&self.path, &self.reader)
+    }
+
     /// True once every frame of the stem has been handed out.
     pub fn is_done(&self) -> bool {
         self.eof && self.lead == 0 && self.fifo[0].is_empty()
