@@ -42,7 +42,8 @@ pub fn run(args: &Args) -> mixmaster::Result<()> {
             .iter()
             .map(|r| (r.path.clone(), r.analysis.clone()))
             .collect();
-        html.write(&mixmaster_report::analysis_html(&files))?;
+        let warnings: Vec<String> = results.iter().flat_map(|r| r.warnings.clone()).collect();
+        html.write(&mixmaster_report::analysis_html(&files, &warnings))?;
     }
     if args.json {
         let json = if results.len() == 1 {

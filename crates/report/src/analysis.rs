@@ -9,13 +9,19 @@ use crate::plots::{self, Trace};
 use crate::tables::figures_rows;
 
 /// A page for analysed files: `files` pairs each file's display name with its
-/// measurements, in the order given on the command line.
-pub fn analysis_html(files: &[(String, Analysis)]) -> String {
+/// measurements, in the order given on the command line; `warnings` are the
+/// problems found in the files themselves (one line each, naming the file,
+/// e.g. a file shorter than its header declares), shown first.
+pub fn analysis_html(files: &[(String, Analysis)], warnings: &[String]) -> String {
     let subtitle = match files.len() {
         1 => files[0].0.clone(),
         n => format!("{n} files"),
     };
     let mut page = Page::new("Analysis report", &subtitle);
+    if !warnings.is_empty() {
+        page.heading(2, "warnings", "Warnings");
+        page.list(warnings);
+    }
     page.heading(2, "figures", "Measurements");
     let mut headers = vec!["Figure"];
     headers.extend(files.iter().map(|(name, _)| name.as_str()));

@@ -19,6 +19,12 @@ use crate::tables::{figures_rows, num, settings_text, signed};
 pub fn master_html(report: &MasterReport) -> String {
     let mut page = Page::new("Mastering report", &report.input);
     summary(&mut page, report);
+    // Input problems the master worked around (e.g. a file cut short of its
+    // declared length) come first: they can make every figure below moot.
+    if !report.warnings.is_empty() {
+        page.heading(2, "warnings", "Warnings");
+        page.list(&report.warnings);
+    }
     figures(&mut page, report);
     plots_section(&mut page, report);
     for (i, d) in report.deliveries.iter().enumerate() {

@@ -56,6 +56,16 @@ fn master_report_is_complete_well_formed_and_true_to_the_numbers() {
     assert!(!html.contains("Plot not drawn"));
     assert!(html.contains("viewBox=\"0 0 900 360\""));
 
+    assert!(!html.contains("id=\"warnings\""), "no warnings, no section");
+    let mut warned = report.clone();
+    warned
+        .warnings
+        .push("mix.wav: truncated: the header declares 3.00 s, 0.57 s <present>".into());
+    let warned_html = master_html(&warned);
+    well_formed(&warned_html);
+    assert!(warned_html.contains("id=\"warnings\""));
+    assert!(warned_html.contains("0.57 s &lt;present&gt;"));
+
     for id in [
         "summary",
         "figures",

@@ -32,7 +32,12 @@ fn analysis_page_prints_the_measurements_and_escapes_names() {
         ("quiet <a&b>.wav".to_string(), a.clone()),
         ("loud \"inverted\".wav".to_string(), b.clone()),
     ];
-    let html = analysis_html(&files);
+    let html = analysis_html(&files, &[]);
+    assert!(!html.contains("id=\"warnings\""));
+    let warned = analysis_html(&files, &["quiet <a&b>.wav: truncated".to_string()]);
+    well_formed(&warned);
+    assert!(warned.contains("id=\"warnings\""));
+    assert!(warned.contains("<li>quiet &lt;a&amp;b&gt;.wav: truncated</li>"));
     let counts = well_formed(&html);
     self_contained(&html);
     // Waveform, loudness, spectrum, correlation.
