@@ -381,8 +381,8 @@ fn nan_or_infinite_stem_samples_are_refused_with_their_time() {
             .filter(|n| !["good.wav", "blown.wav", "session.toml", "buses"].contains(&n.as_str()))
             .collect();
         assert!(left.is_empty(), "{left:?}");
-        let buses = dir.path().join("buses");
-        assert!(!buses.exists() || std::fs::read_dir(&buses).unwrap().next().is_none());
+        // The bus-stem folder the render created is removed with the rest.
+        assert!(!dir.path().join("buses").exists());
     }
 }
 
@@ -405,14 +405,23 @@ fn a_session_whose_stems_are_all_empty_writes_nothing() {
             dir.path().join("mix.wav").display()
         )
     );
+    // Nothing is left, not even the bus stems' folder the render made up front.
     let mut left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    left.retain(|n| n != "buses");
     left.sort();
     assert_eq!(left, ["a.wav", "b.wav", "session.toml"]);
-    // The bus stems' folder, made up front, is left empty.
-    let buses = dir.path().join("buses");
-    assert!(!buses.exists() || std::fs::read_dir(&buses).unwrap().next().is_none());
+}
+
+#[test]
+fn a_stems_folder_that_already_existed_is_kept_when_the_render_fails() {
+    // Only a folder the render itself created is removed on failure.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("buses")).unwrap();
+    write_stem(dir.path(), "a.wav", RATE, vec![Vec::new()]);
+    let toml = format!("{}[[track]]\nfile = \"a.wav\"\n", header());
+    let err = render_err(dir.path(), &toml).to_string();
+    assert!(err.contains("nothing to write"), "{err}");
+    assert!(dir.path().join("buses").is_dir());
 }

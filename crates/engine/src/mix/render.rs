@@ -718,6 +718,20 @@ impl CopyJob {
     }
 }
 
+/// The `--stems-out` folder when this render created it: a render that fails
+/// removes it again, so a refused session leaves nothing behind. `remove_dir`
+/// only removes an empty folder, so nothing else can be lost.
+struct CreatedDir(Option<PathBuf>);
+
+impl Drop for CreatedDir {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            // Best effort: the render's own error is the one to report.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// Loads the session at `session_path` and renders it.
 pub fn render_file(
     session_path: &Path,
@@ -760,8 +774,12 @@ pub fn render(
         .build()
         .map_err(|e| Error::input(&opts.output, format!("cannot start worker threads: {e}")))?;
     let mut graph = Graph::build(session, base, opts.stems_dir.is_some())?;
+    let mut created = CreatedDir(None);
     let stem_paths: Vec<PathBuf> = match &opts.stems_dir {
         Some(dir) => {
+            if !dir.exists() {
+                created.0 = Some(dir.clone());
+            }
             std::fs::create_dir_all(dir)
                 .map_err(|e| mixmaster_io::Error::Io(dir.as_path().into(), e))?;
             graph
@@ -857,6 +875,7 @@ pub fn render(
     })?;
     progress.finish();
     drop((mix, stems));
+    created.0 = None;
     // Every stem has been read to its end: say which were cut short.
     let mut warnings = graph.warnings;
     let nodes = &graph.tracks.nodes;
