@@ -881,3 +881,33 @@ fn a_session_named_like_one_of_its_stems_never_replaces_it_even_with_force() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_stem_holding_nan_is_refused_with_the_time_of_the_first_one() {
+    // A float stem a plugin blew up in, as `mix` and `master` refuse it: the
+    // error names the stem and the first bad sample's time; nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    let sig = signals();
+    let mut blown = sig[0].clone();
+    let at = (1.25 * f64::from(RATE)) as usize;
+    blown[at] = f64::NAN;
+    blown[at + 10] = f64::INFINITY;
+    let mut parts: Vec<(&str, &[f64], f64)> = NAMES
+        .iter()
+        .zip(&sig)
+        .skip(1)
+        .map(|(n, x)| (*n, x.as_slice(), 0.0))
+        .collect();
+    parts.push((NAMES[0], &blown, 0.0));
+    let s = write_stems(dir.path(), parts);
+    let out = dir.path().join("session.auto.toml");
+    let err = automix(&s, &out, &AutomixOptions::default(), &mut NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("{}.wav", NAMES[0])), "{err}");
+    assert!(
+        err.ends_with("the audio holds NaN or infinite samples (first at 1.250 s)"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

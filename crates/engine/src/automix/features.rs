@@ -476,9 +476,15 @@ pub fn measure(path: &Path) -> Result<StemFeatures> {
         }
         fa.end_hop(&mut h);
         if !h.kms.is_finite() || !h.ms.is_finite() {
+            // Name the first bad sample's time, as `mix` and `master` do
+            // (earlier hops were finite, so it lies in this block).
+            let first = (0..got).find(|&k| block.iter().any(|b| !b[k].is_finite()));
+            let at = first
+                .map(|k| format!(" (first at {:.3} s)", (total_frames - got + k) as f64 / fs))
+                .unwrap_or_default();
             return Err(Error::input(
                 path,
-                "the audio holds NaN or infinite samples",
+                format!("the audio holds NaN or infinite samples{at}"),
             ));
         }
         let scale = 1.0 / hop as f64;
