@@ -67,18 +67,7 @@ fn measure(path: &Path) -> (f64, f64, AudioBuffer) {
 }
 
 fn request(input: PathBuf, deliveries: Vec<(Target, PathBuf)>) -> MasterRequest {
-    MasterRequest {
-        input,
-        deliveries,
-        plan: None,
-        reference: None,
-        match_reference_loudness: false,
-        options: PlanOptions::default(),
-        force: false,
-        ab: None,
-        tags: mixmaster_io::Tags::default(),
-        preview: None,
-    }
+    MasterRequest::new(input, deliveries)
 }
 
 #[test]

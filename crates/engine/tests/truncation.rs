@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use mixmaster::NoProgress;
 use mixmaster::analyze::analyze_file;
-use mixmaster::master::decide::PlanOptions;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterRequest, master};
 use mixmaster_io::{AudioBuffer, EncodeSpec, FileFormat, SampleFormat, WriteOptions, read_audio};
@@ -68,18 +67,10 @@ fn master_delivers_a_cut_mix_with_one_warning_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_cut_mix(dir.path());
     let out = dir.path().join("master.wav");
-    let request = MasterRequest {
-        input: path.clone(),
-        deliveries: vec![(Target::preset("spotify").unwrap(), out.clone())],
-        plan: None,
-        reference: None,
-        match_reference_loudness: false,
-        options: PlanOptions::default(),
-        force: false,
-        ab: None,
-        tags: mixmaster_io::Tags::default(),
-        preview: None,
-    };
+    let request = MasterRequest::new(
+        path.clone(),
+        vec![(Target::preset("spotify").unwrap(), out.clone())],
+    );
     let report = master(&request, &mut NoProgress).unwrap();
     assert_eq!(report.warnings, vec![expected_warning(&path)]);
     let json = serde_json::to_value(&report).unwrap();

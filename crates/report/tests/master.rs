@@ -6,7 +6,6 @@ mod common;
 
 use common::{leading_number, row, self_contained, well_formed};
 use mixmaster::NoProgress;
-use mixmaster::master::decide::PlanOptions;
 use mixmaster::master::render::PassKind;
 use mixmaster::master::targets::Target;
 use mixmaster::master::{MasterReport, MasterRequest, master};
@@ -18,21 +17,13 @@ fn master_demo(dir: &std::path::Path) -> MasterReport {
         .into_iter()
         .find(|p| p.ends_with("mix.wav"))
         .expect("demo writes mix.wav");
-    let request = MasterRequest {
-        input: mix,
-        deliveries: vec![
+    let request = MasterRequest::new(
+        mix,
+        vec![
             (Target::preset("spotify").unwrap(), dir.join("spotify.wav")),
             (Target::preset("cd").unwrap(), dir.join("cd.wav")),
         ],
-        plan: None,
-        reference: None,
-        match_reference_loudness: false,
-        options: PlanOptions::default(),
-        force: false,
-        ab: None,
-        tags: mixmaster_io::Tags::default(),
-        preview: None,
-    };
+    );
     master(&request, &mut NoProgress).unwrap()
 }
 

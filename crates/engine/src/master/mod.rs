@@ -62,6 +62,26 @@ pub struct MasterRequest {
     pub preview: Option<PreviewCodec>,
 }
 
+impl MasterRequest {
+    /// Master `input` for `deliveries` with every choice at its default: the
+    /// plan decided, no reference, no A/B, no tags, no preview, never
+    /// overwriting.
+    pub fn new(input: PathBuf, deliveries: Vec<(Target, PathBuf)>) -> Self {
+        Self {
+            input,
+            deliveries,
+            plan: None,
+            reference: None,
+            match_reference_loudness: false,
+            options: PlanOptions::default(),
+            force: false,
+            ab: None,
+            tags: Tags::default(),
+            preview: None,
+        }
+    }
+}
+
 /// One delivered master and everything known about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryReport {
