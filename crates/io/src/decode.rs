@@ -129,11 +129,20 @@ fn probe(
     })
 }
 
-/// Whether `path` starts like an AIFF or AIFF-C file (`FORM` … `AIFF`/`AIFC`).
-fn is_aiff(path: &Path) -> bool {
-    let mut head = [0u8; 12];
-    let read = File::open(path).and_then(|mut f| f.read_exact(&mut head));
-    read.is_ok() && &head[..4] == b"FORM" && matches!(&head[8..], b"AIFF" | b"AIFC")
+/// The first bytes of `path` (up to 12): enough to name a RIFF or IFF
+/// container, its form type and the RIFF size field, read once for
+/// [`is_aiff`] and [`truncation::declared_frames`].
+fn read_head(path: &Path) -> Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(12);
+    File::open(path)
+        .and_then(|f| f.take(12).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(head)
+}
+
+/// Whether `head` starts like an AIFF or AIFF-C file (`FORM` … `AIFF`/`AIFC`).
+fn is_aiff(head: &[u8]) -> bool {
+    head.len() == 12 && &head[..4] == b"FORM" && matches!(&head[8..], b"AIFF" | b"AIFC")
 }
 
 impl AudioReader {
@@ -149,12 +158,13 @@ impl AudioReader {
         if meta.len() == 0 {
             return Err(Error::Empty(path.into()));
         }
+        let head = read_head(path)?;
         let format = match probe(path, Seekable::Yes)? {
             // Symphonia's AIFF reader walks every chunk after the sound data to
             // find metadata, so an AIFF cut inside its audio fails as if its
             // header were cut. Without seeking it stops at the sound data, which
             // is all decoding needs (tags are read separately).
-            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof && is_aiff(path) => {
+            Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof && is_aiff(&head) => {
                 probe(path, Seekable::No)?
             }
             probed => probed,
@@ -207,7 +217,7 @@ impl AudioReader {
             bits_per_sample: params.bits_per_sample,
             container: format.format_info().short_name.to_string(),
         };
-        let declared_frames = truncation::declared_frames(path, &info.container, info.frames);
+        let declared_frames = truncation::declared_frames(&head, &info.container, info.frames);
         Ok(Self {
             path: path.to_path_buf(),
             info,

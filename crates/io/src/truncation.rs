@@ -14,8 +14,6 @@
 //! declares a length, so none is a truncation.
 
 use std::fmt;
-use std::io::Read;
-use std::path::Path;
 
 /// A stream that ended before the length its header declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,22 +39,20 @@ impl fmt::Display for Truncation {
     }
 }
 
-/// The length in frames `path`'s header declares, if it declares one we trust
-/// (see the module docs). `container` and `frames` are symphonia's short
-/// container name and the track's frame count.
-pub(crate) fn declared_frames(path: &Path, container: &str, frames: Option<u64>) -> Option<u64> {
+/// The length in frames a file's header declares, if it declares one we trust
+/// (see the module docs). `head` is the file's first bytes; `container` and
+/// `frames` are symphonia's short container name and the track's frame count.
+pub(crate) fn declared_frames(head: &[u8], container: &str, frames: Option<u64>) -> Option<u64> {
     let frames = frames.filter(|&f| f > 0)?;
     match container {
-        "wave" if riff_size_unknown(path) => None,
+        "wave" if riff_size_unknown(head) => None,
         "wave" | "aiff" | "flac" => Some(frames),
         _ => None,
     }
 }
 
-/// Whether `path` is a RIFF file whose RIFF size is the streaming placeholder
-/// 0xFFFFFFFF (an unreadable file counts as not: the caller already opened it).
-fn riff_size_unknown(path: &Path) -> bool {
-    let mut head = [0u8; 8];
-    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
-    read.is_ok() && &head[..4] == b"RIFF" && head[4..] == [0xFF; 4]
+/// Whether `head` starts a RIFF file whose RIFF size is the streaming
+/// placeholder 0xFFFFFFFF.
+fn riff_size_unknown(head: &[u8]) -> bool {
+    head.len() >= 8 && &head[..4] == b"RIFF" && head[4..8] == [0xFF; 4]
 }
