@@ -86,7 +86,7 @@ fn read(c: &mut Criterion) {
             sample_format: format,
         };
         write_audio(&path, &audio, spec, &opts).expect("write bench input");
-        let mut block = vec![Vec::with_capacity(BLOCK); 2];
+        let mut block: Vec<Vec<f32>> = (0..2).map(|_| Vec::with_capacity(BLOCK)).collect();
         assert_eq!(decode_all(&path, &mut block), frames);
         group.bench_function(name, |b| b.iter(|| decode_all(&path, &mut block)));
     }

@@ -6,6 +6,10 @@
 //! divided by 2^31 in `f64` and rounded once to `f32`. Float samples (including NaN
 //! and ±Inf) pass through unchanged; 64-bit floats are rounded to `f32`.
 //!
+//! Uncompressed PCM (WAV, AIFF/AIFC) skips symphonia's decoder: symphonia still
+//! demuxes it into packets, but each packet's bytes are converted straight into
+//! planar `f32` by [`PcmLayout`], with the same arithmetic (see `pcm.rs`).
+//!
 //! Memory stays flat however long the file is: the reader holds the decoder's
 //! current packet plus the part of it not yet handed out (the "carry-over").
 //!
@@ -34,6 +38,7 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::buffer::AudioBuffer;
 use crate::error::{Error, Result};
+use crate::pcm::PcmLayout;
 use crate::sniff;
 use crate::truncation::{self, Truncation};
 
@@ -64,7 +69,11 @@ pub struct AudioReader {
     path: PathBuf,
     info: AudioInfo,
     format: Box<dyn FormatReader>,
+    /// Still built for PCM, so opening fails exactly as it would without the
+    /// direct path; used only when `pcm` is `None`.
     decoder: Box<dyn AudioDecoder>,
+    /// Set for plain PCM: packets are converted directly, bypassing `decoder`.
+    pcm: Option<PcmLayout>,
     track_id: u32,
     /// The current decoded packet, one vector per channel.
     carry: Vec<Vec<f32>>,
@@ -223,6 +232,7 @@ impl AudioReader {
             info,
             format,
             decoder,
+            pcm: PcmLayout::for_codec(&params),
             track_id,
             carry: vec![Vec::new(); channels],
             carry_pos: 0,
@@ -231,6 +241,21 @@ impl AudioReader {
             declared_frames,
             decoded_frames: 0,
         })
+    }
+
+    /// Opens `path` like [`AudioReader::open`] but always decodes through
+    /// symphonia's decoder, for checking the direct PCM path against it.
+    #[cfg(test)]
+    pub(crate) fn open_via_decoder(path: &Path) -> Result<Self> {
+        let mut reader = Self::open(path)?;
+        reader.pcm = None;
+        Ok(reader)
+    }
+
+    /// Whether packets are converted directly (plain PCM) rather than decoded.
+    #[cfg(test)]
+    pub(crate) fn is_direct_pcm(&self) -> bool {
+        self.pcm.is_some()
     }
 
     /// Stream properties.
@@ -326,6 +351,15 @@ impl AudioReader {
             };
             if packet.track_id != self.track_id {
                 continue;
+            }
+            if let Some(layout) = self.pcm {
+                // Symphonia's PCM decoder cannot fail on a packet (it drops a
+                // trailing partial frame), so neither can this.
+                self.carry_pos = 0;
+                if layout.deinterleave(&packet.data, &mut self.carry) == 0 {
+                    continue;
+                }
+                return Ok(true);
             }
             let decoder = &mut self.decoder;
             let carry = &mut self.carry;

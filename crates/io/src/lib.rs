@@ -26,6 +26,7 @@ mod flac;
 mod format;
 mod mp3;
 mod opus;
+mod pcm;
 mod resample;
 mod sniff;
 mod tags;
