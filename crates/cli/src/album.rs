@@ -7,6 +7,7 @@ use mixmaster::album::{AlbumReport, AlbumRequest, LoudnessMode, master_album};
 use mixmaster::master::decide::PlanOptions;
 use mixmaster::master::targets::Target;
 use mixmaster::{Error, Result};
+use mixmaster_io::io_message;
 
 use crate::html::ReportFile;
 use crate::progress::TerminalProgress;
@@ -67,8 +68,12 @@ fn targets(args: &Args) -> Result<Vec<Target>> {
 
 /// Runs `mixmaster album`.
 pub fn run(args: &Args) -> Result<()> {
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| Error::input(&args.out_dir, format!("cannot create output folder: {e}")))?;
+    std::fs::create_dir_all(&args.out_dir).map_err(|e| {
+        Error::input(
+            &args.out_dir,
+            format!("cannot create output folder: {}", io_message(&e)),
+        )
+    })?;
     let request = AlbumRequest {
         album_file: args.album.clone(),
         targets: targets(args)?,

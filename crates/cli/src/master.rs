@@ -12,7 +12,7 @@ use mixmaster::master::{MasterReport, MasterRequest, master};
 use mixmaster::{Error, Result};
 
 use crate::html::ReportFile;
-use mixmaster_io::{Artwork, Tags, WriteOptions, validate_isrc};
+use mixmaster_io::{Artwork, Tags, WriteOptions, io_message, validate_isrc};
 
 use crate::progress::TerminalProgress;
 
@@ -215,7 +215,7 @@ pub fn run(args: &Args) -> Result<()> {
     let plan = match &args.plan {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::input(path, format!("cannot read plan: {e}")))?;
+                .map_err(|e| Error::input(path, format!("cannot read plan: {}", io_message(&e))))?;
             Some(MasterPlan::from_json(&text).map_err(|e| Error::input(path, e))?)
         }
         None => None,
@@ -232,8 +232,12 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let outputs = output_paths(args, &targets)?;
     if let Some(dir) = &args.out_dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::input(dir, format!("cannot create output folder: {e}")))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::input(
+                dir,
+                format!("cannot create output folder: {}", io_message(&e)),
+            )
+        })?;
     }
     let request = MasterRequest {
         input: args.mix.clone(),

@@ -378,8 +378,12 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         force,
         inputs: Vec::new(),
     };
-    std::fs::create_dir_all(&stems_dir)
-        .map_err(|e| crate::Error::input(&stems_dir, format!("cannot create folder: {e}")))?;
+    std::fs::create_dir_all(&stems_dir).map_err(|e| {
+        crate::Error::input(
+            &stems_dir,
+            format!("cannot create folder: {}", mixmaster_io::io_message(&e)),
+        )
+    })?;
     for (path, _) in &outputs {
         mixmaster_io::check_output(path, &options)?;
     }

@@ -39,7 +39,10 @@ impl Drop for FloatCache {
 }
 
 fn temp_error(path: &Path, e: &std::io::Error) -> Error {
-    Error::input(path, format!("temporary file: {e}"))
+    Error::input(
+        path,
+        format!("temporary file: {}", mixmaster_io::io_message(e)),
+    )
 }
 
 /// Numbers the caches of this process in the temporary directory.
@@ -65,8 +68,15 @@ impl FloatCache {
     }
 
     fn create(path: PathBuf) -> Result<Self> {
-        let file = File::create(&path)
-            .map_err(|e| Error::input(&path, format!("cannot create temporary file: {e}")))?;
+        let file = File::create(&path).map_err(|e| {
+            Error::input(
+                &path,
+                format!(
+                    "cannot create temporary file: {}",
+                    mixmaster_io::io_message(&e)
+                ),
+            )
+        })?;
         Ok(Self {
             writer: Some(BufWriter::with_capacity(IO_BUFFER, file)),
             path,
@@ -107,8 +117,15 @@ impl FloatCache {
 
     /// Reads the cache from the start (after [`close`](Self::close)).
     pub(crate) fn reader(&self) -> Result<CacheReader> {
-        let file = File::open(&self.path)
-            .map_err(|e| Error::input(&self.path, format!("cannot read temporary file: {e}")))?;
+        let file = File::open(&self.path).map_err(|e| {
+            Error::input(
+                &self.path,
+                format!(
+                    "cannot read temporary file: {}",
+                    mixmaster_io::io_message(&e)
+                ),
+            )
+        })?;
         Ok(CacheReader {
             inner: BufReader::with_capacity(IO_BUFFER, file),
             bytes: Vec::new(),

@@ -59,7 +59,7 @@ pub enum Error {
     #[error("{0}: decode error ({1})")]
     Decode(FilePath, String),
     /// An operating-system I/O error.
-    #[error("{0}: {1}")]
+    #[error("{0}: {msg}", msg = io_message(.1))]
     Io(FilePath, std::io::Error),
     /// The destination exists and `force` was not given.
     #[error("{0}: already exists (use --force to overwrite)")]
@@ -68,7 +68,7 @@ pub enum Error {
     #[error("{0}: refusing to overwrite an input file")]
     OverwritesInput(FilePath),
     /// The destination's extension does not name a format we can write.
-    #[error("{0}: unknown output format (use .wav, .aif/.aiff or .flac)")]
+    #[error("{0}: {msg}", msg = unknown_format(&.0.0))]
     UnknownOutputFormat(FilePath),
     /// The requested sample format is not available in this container.
     #[error("{0}: {1}")]
@@ -91,6 +91,31 @@ pub enum Error {
     Resample(String),
 }
 
+/// What the system said about an I/O error, as a person reads it: the
+/// description without the " (os error N)" that Rust appends for the
+/// programmer ("Permission denied", not "Permission denied (os error 13)").
+pub fn io_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match err.raw_os_error() {
+        Some(code) => text
+            .strip_suffix(&format!(" (os error {code})"))
+            .map_or_else(|| text.clone(), str::to_string),
+        None => text,
+    }
+}
+
+/// Why `path` names no format we write, with the choices.
+fn unknown_format(path: &Path) -> String {
+    const CHOICES: &str = "use .wav, .aif/.aiff or .flac";
+    match path.extension() {
+        Some(ext) => format!(
+            "cannot write \".{}\" files ({CHOICES})",
+            ext.to_string_lossy()
+        ),
+        None => format!("no file extension to choose the output format by ({CHOICES})"),
+    }
+}
+
 impl Error {
     /// Wraps an `io::Error` for `path`, mapping "not found" to the dedicated variant.
     pub(crate) fn io(path: &Path, err: std::io::Error) -> Self {
@@ -99,5 +124,35 @@ impl Error {
             std::io::ErrorKind::IsADirectory => Error::IsDirectory(path.into()),
             _ => Error::Io(path.into(), err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_errors_read_without_the_errno() {
+        let denied = std::io::Error::from_raw_os_error(13);
+        assert!(denied.to_string().ends_with("(os error 13)"));
+        let e = Error::io(Path::new("out/mix.wav"), denied);
+        assert_eq!(e.to_string(), "out/mix.wav: Permission denied");
+        // Errors that are not the system's keep their whole text.
+        let custom = std::io::Error::other("file with tags exceeds 4 GiB");
+        assert_eq!(io_message(&custom), "file with tags exceeds 4 GiB");
+    }
+
+    #[test]
+    fn an_unknown_output_format_names_the_extension() {
+        let mp3 = Error::UnknownOutputFormat(Path::new("mix.mp3").into());
+        assert_eq!(
+            mp3.to_string(),
+            "mix.mp3: cannot write \".mp3\" files (use .wav, .aif/.aiff or .flac)"
+        );
+        let bare = Error::UnknownOutputFormat(Path::new("out/mix").into());
+        assert!(
+            bare.to_string().starts_with("out/mix: no file extension"),
+            "{bare}"
+        );
     }
 }

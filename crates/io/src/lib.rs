@@ -37,7 +37,7 @@ mod write;
 pub use atomic::write_file_atomic;
 pub use buffer::AudioBuffer;
 pub use decode::{AudioInfo, AudioReader, read_audio};
-pub use error::{Error, FilePath, Result};
+pub use error::{Error, FilePath, Result, io_message};
 pub use format::{EncodeSpec, FileFormat, SampleFormat};
 pub use mp3::{Mp3Options, Mp3Writer};
 pub use opus::{OPUS_RATE, OpusOptions, OpusReader, OpusWriter};

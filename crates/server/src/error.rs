@@ -13,7 +13,7 @@ pub enum Error {
     #[error("job database: {0}")]
     Db(#[from] rusqlite::Error),
     /// The data folder could not be created or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", mixmaster_io::io_message(.source))]
     Io {
         /// The file or folder concerned.
         path: String,

@@ -559,8 +559,15 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
         })
         .collect();
 
-    std::fs::create_dir_all(&staging.dir)
-        .map_err(|e| Error::input(&staging.dir, format!("cannot create staging folder: {e}")))?;
+    std::fs::create_dir_all(&staging.dir).map_err(|e| {
+        Error::input(
+            &staging.dir,
+            format!(
+                "cannot create staging folder: {}",
+                mixmaster_io::io_message(&e)
+            ),
+        )
+    })?;
     let stage_options = WriteOptions {
         force: false,
         inputs,
@@ -590,12 +597,23 @@ pub fn master_album(request: &AlbumRequest, progress: &mut dyn Progress) -> Resu
 
     // Every file of every target is verified: move them into place.
     for o in &all_outputs {
-        std::fs::create_dir_all(&o.dir)
-            .map_err(|e| Error::input(&o.dir, format!("cannot create output folder: {e}")))?;
+        std::fs::create_dir_all(&o.dir).map_err(|e| {
+            Error::input(
+                &o.dir,
+                format!(
+                    "cannot create output folder: {}",
+                    mixmaster_io::io_message(&e)
+                ),
+            )
+        })?;
         for (stage, dest) in o.tracks.iter().chain([&o.album, &o.cue]) {
             mixmaster_io::check_output(dest, &final_options)?;
-            std::fs::rename(stage, dest)
-                .map_err(|e| Error::input(dest, format!("cannot move into place: {e}")))?;
+            std::fs::rename(stage, dest).map_err(|e| {
+                Error::input(
+                    dest,
+                    format!("cannot move into place: {}", mixmaster_io::io_message(&e)),
+                )
+            })?;
         }
     }
     drop(staging);
@@ -684,8 +702,15 @@ fn deliver_target(
     let out_rate = plans[0].output.sample_rate;
     let (_, encode) = format_for(target);
     if let Some(stage) = out.tracks[0].0.parent() {
-        std::fs::create_dir_all(stage)
-            .map_err(|e| Error::input(stage, format!("cannot create staging folder: {e}")))?;
+        std::fs::create_dir_all(stage).map_err(|e| {
+            Error::input(
+                stage,
+                format!(
+                    "cannot create staging folder: {}",
+                    mixmaster_io::io_message(&e)
+                ),
+            )
+        })?;
     }
 
     // Render every track up to the limiter (shared between targets whose

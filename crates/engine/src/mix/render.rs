@@ -749,12 +749,8 @@ pub fn render(
     opts: &RenderOptions,
     progress: &mut dyn Progress,
 ) -> Result<RenderReport> {
-    let format = FileFormat::from_path(&opts.output).ok_or_else(|| {
-        Error::input(
-            &opts.output,
-            "unknown output format (use .wav, .aif/.aiff or .flac)",
-        )
-    })?;
+    let format = FileFormat::from_path(&opts.output)
+        .ok_or_else(|| mixmaster_io::Error::UnknownOutputFormat(opts.output.as_path().into()))?;
     let spec = EncodeSpec {
         format,
         sample_format: opts.sample_format,

@@ -186,7 +186,7 @@ fn validate(s: &Session, base: &Path) -> std::result::Result<(), Problem> {
             Ok(m) if m.is_file() => None,
             Ok(_) => Some("is a folder, not an audio file".to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("not found".into()),
-            Err(e) => Some(format!("cannot be read: {e}")),
+            Err(e) => Some(format!("cannot be read: {}", mixmaster_io::io_message(&e))),
         };
         if let Some(wrong) = wrong {
             return Err(problem(
