@@ -10,7 +10,7 @@
 use super::compressor::{Compressor, CompressorParams, MAX_FRAME};
 use crate::filter::biquad::BiquadCoeffs;
 use crate::filter::crossover::{LinkwitzRiley4, LinkwitzRileyAllPass};
-use crate::filter::section_block::{PairState, process_pair, process_single};
+use crate::filter::section_block::{GROUP, PairState, process_pair, process_single};
 use crate::processor::{ProcessSpec, Processor};
 
 /// Most bands supported.
@@ -41,33 +41,33 @@ impl Default for MultibandParams {
 /// Crossover coefficients shared by every channel.
 #[derive(Debug, Clone, Default)]
 struct Crossovers {
-    /// Per split: the low-pass section, twice (LR4 = two Butterworth sections).
-    low: Vec<[BiquadCoeffs; 2]>,
+    /// Per split `k`: the low-pass section twice (LR4 = two Butterworth
+    /// sections), then the all-passes of the crossovers above `k`: band `k`
+    /// in one series (at most 2 + 3 sections ≤ [`GROUP`]), so its all-passes
+    /// run in the same pipelined pass as its low pass instead of a pass of
+    /// their own (a lone section ran on the slower one-section path).
+    low: Vec<Vec<BiquadCoeffs>>,
     /// Per split: the high-pass section, twice.
     high: Vec<[BiquadCoeffs; 2]>,
-    /// `allpasses[k]`: the sections band `k` passes (crossovers above k).
-    allpasses: Vec<Vec<BiquadCoeffs>>,
 }
 
 /// Filter memories of one channel pair (lane 0 = first channel), laid out
 /// like [`Crossovers`].
 #[derive(Debug, Clone)]
 struct PairNetwork {
-    low: Vec<[PairState; 2]>,
+    low: Vec<Vec<PairState>>,
     high: Vec<[PairState; 2]>,
-    allpasses: Vec<Vec<PairState>>,
 }
 
 impl PairNetwork {
     fn new(x: &Crossovers) -> Self {
         Self {
-            low: vec![[PairState::default(); 2]; x.low.len()],
-            high: vec![[PairState::default(); 2]; x.high.len()],
-            allpasses: x
-                .allpasses
+            low: x
+                .low
                 .iter()
                 .map(|a| vec![PairState::default(); a.len()])
                 .collect(),
+            high: vec![[PairState::default(); 2]; x.high.len()],
         }
     }
 }
@@ -180,17 +180,20 @@ impl Processor for Multiband {
             .collect();
         let bands = xs.len() + 1;
         let splits: Vec<LinkwitzRiley4> = xs.iter().map(|&f| LinkwitzRiley4::new(f, sr)).collect();
+        const { assert!(2 + (MAX_BANDS - 2) <= GROUP) };
         self.crossovers = Crossovers {
-            low: splits.iter().map(|x| [x.sections().0; 2]).collect(),
-            high: splits.iter().map(|x| [x.sections().1; 2]).collect(),
-            allpasses: (0..bands)
-                .map(|k| {
-                    xs.iter()
+            low: splits
+                .iter()
+                .enumerate()
+                .map(|(k, x)| {
+                    let allpasses = xs
+                        .iter()
                         .skip(k + 1)
-                        .map(|&f| LinkwitzRileyAllPass::new(f, sr).section())
-                        .collect()
+                        .map(|&f| LinkwitzRileyAllPass::new(f, sr).section());
+                    [x.sections().0; 2].into_iter().chain(allpasses).collect()
                 })
                 .collect(),
+            high: splits.iter().map(|x| [x.sections().1; 2]).collect(),
         };
         self.channels = spec.channels.min(MAX_FRAME);
         self.networks = (0..self.channels.div_ceil(2))
@@ -241,14 +244,6 @@ impl Processor for Multiband {
                     let x = &self.crossovers;
                     run_series(&x.low[k], &mut net.low[k], band, first, lanes, n);
                     run_series(&x.high[k], &mut net.high[k], upper, first, lanes, n);
-                    run_series(
-                        &x.allpasses[k],
-                        &mut net.allpasses[k],
-                        band,
-                        first,
-                        lanes,
-                        n,
-                    );
                 }
             }
             // Compress each band over the sub-block.
