@@ -130,25 +130,40 @@ impl PcmLayout {
 /// channel's plane is filled in its own pass over them, so the loop body is a
 /// fixed-stride load, one conversion and a store, with no per-sample branching.
 /// A packet is at most a few thousand frames, so the repeated passes read it from
-/// L1 cache.
+/// L1 cache. Mono and stereo are spelled out so that each pass's stride and offset
+/// are compile-time constants, which lets the compiler vectorise it (with a
+/// run-time channel index it stays scalar: 16-bit stereo ran ≈ 3× slower).
 #[inline(always)]
 fn convert<const N: usize>(
     bytes: &[u8],
     planes: &mut [Vec<f32>],
     sample: impl Fn([u8; N]) -> f32 + Copy,
 ) -> usize {
-    let channels = planes.len();
     let (samples, _) = bytes.as_chunks::<N>();
-    if channels == 0 {
-        return 0;
+    match planes {
+        [] => 0,
+        [mono] => {
+            mono.clear();
+            mono.extend(samples.iter().map(|&s| sample(s)));
+            samples.len()
+        }
+        [left, right] => {
+            let (frames, _) = samples.as_chunks::<2>();
+            left.clear();
+            left.extend(frames.iter().map(|&[l, _]| sample(l)));
+            right.clear();
+            right.extend(frames.iter().map(|&[_, r]| sample(r)));
+            frames.len()
+        }
+        _ => {
+            let frames = samples.chunks_exact(planes.len());
+            for (ch, plane) in planes.iter_mut().enumerate() {
+                plane.clear();
+                plane.extend(frames.clone().map(|frame| sample(frame[ch])));
+            }
+            frames.len()
+        }
     }
-    let frames = samples.chunks_exact(channels);
-    let count = frames.len();
-    for (ch, plane) in planes.iter_mut().enumerate() {
-        plane.clear();
-        plane.extend(frames.clone().map(|frame| sample(frame[ch])));
-    }
-    count
 }
 
 #[cfg(test)]
