@@ -582,7 +582,7 @@ impl Processor for Saturator {
         self.output.set_immediate(db_to_gain(self.params.output_db));
     }
 
-    /// Up- plus down-sampler latency (82 samples at any rate).
+    /// Up- plus down-sampler latency (80 samples at any rate).
     fn latency(&self) -> usize {
         self.round_trip()
     }

@@ -115,7 +115,7 @@ fn mix_zero_is_an_exact_delay() {
             },
         );
         let lat = s.latency();
-        assert_eq!(lat, 82);
+        assert_eq!(lat, 80);
         let x: Vec<f32> = (0..5000)
             .map(|i| (0.9 * (2.0 * PI * 440.0 * i as f64 / sr).sin()) as f32)
             .collect();
