@@ -665,13 +665,30 @@ impl Limiter {
         let safety_margin = db_to_gain(-SAFETY_MARGIN_DB);
         let sc = &mut *self.scratch;
 
-        // Input gain, per-frame ceiling.
-        for i in 0..n {
-            let g_in = self.input_gain.next_value();
-            sc.drive[i] = g_in;
-            sc.ceiling[i] = self.ceiling.next_value();
+        // Input gain, per-frame ceiling. Both are constant but for ramps
+        // after a parameter change: then the gain is one number and each
+        // channel is scaled as one contiguous (vectorised) run, where the
+        // frame-by-frame loop with its strided stores was a tenth of the
+        // gain logic. A smoother at rest returns its value unchanged, so
+        // both paths compute the same numbers.
+        if self.input_gain.is_ramping() || self.ceiling.is_ramping() {
+            for i in 0..n {
+                let g_in = self.input_gain.next_value();
+                sc.drive[i] = g_in;
+                sc.ceiling[i] = self.ceiling.next_value();
+                for (ch, channel) in channels.iter().take(nch).enumerate() {
+                    sc.driven[ch * MAX_FRAMES + i] = f64::from(channel[range.start + i]) * g_in;
+                }
+            }
+        } else {
+            let g_in = self.input_gain.value();
+            sc.drive[..n].fill(g_in);
+            sc.ceiling[..n].fill(self.ceiling.value());
             for (ch, channel) in channels.iter().take(nch).enumerate() {
-                sc.driven[ch * MAX_FRAMES + i] = f64::from(channel[range.start + i]) * g_in;
+                let driven = &mut sc.driven[ch * MAX_FRAMES..ch * MAX_FRAMES + n];
+                for (d, &x) in driven.iter_mut().zip(&channel[range.clone()]) {
+                    *d = f64::from(x) * g_in;
+                }
             }
         }
 
