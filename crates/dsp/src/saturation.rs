@@ -487,10 +487,19 @@ impl Saturator {
         let mode = self.params.mode;
         let rt = self.round_trip();
         let sc = &mut *self.scratch;
-        for i in 0..n {
-            sc.drive[i] = self.drive.next_value();
-            sc.mix[i] = self.mix.next_value();
-            sc.output[i] = self.output.next_value();
+        // Per-frame parameters; at rest (no ramp) a smoother returns its
+        // value unchanged, so a fill gives the same numbers without three
+        // smoother steps per frame.
+        for (smoother, values) in [
+            (&mut self.drive, &mut sc.drive),
+            (&mut self.mix, &mut sc.mix),
+            (&mut self.output, &mut sc.output),
+        ] {
+            if smoother.is_ramping() {
+                values[..n].fill_with(|| smoother.next_value());
+            } else {
+                values[..n].fill(smoother.value());
+            }
         }
         for (lane, channel) in self.lanes.iter_mut().zip(channels.iter_mut()).take(nch) {
             let channel = &mut channel[range.clone()];
