@@ -602,6 +602,10 @@ mod tests {
             let top = (edge * n as f64).floor() as usize;
             for bin in [200, 1500, top] {
                 let (tone, images) = tone_and_images_db(design, n, bin);
+                println!(
+                    "{:?} bin {bin}: tone {tone:.5} dB, images {images:.1} dB",
+                    design.stage_m
+                );
                 assert!(
                     tone.abs() < ripple,
                     "{design:?} bin {bin}: tone {tone:.4} dB"
