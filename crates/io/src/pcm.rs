@@ -3,15 +3,16 @@
 //! For plain PCM symphonia's decoder does two passes per packet: it renders the
 //! bytes sample by sample into its generic `AudioBuffer` of the native sample type
 //! (`i16`, `i24`, …) through a per-frame closure, and `copy_to_vecs_planar::<f32>`
-//! then converts that buffer once more. On a 32-stem mix this was ≈ 14 % of the
-//! CPU (bench/RESULTS.md, session 5). Here the packet's bytes are converted and
+//! then converts that buffer once more. On a 32-stem mix decoding WAV took ≈ 18 %
+//! of the CPU that way (bench/RESULTS.md, session 5; this module's conversion
+//! takes ≈ 5 %, session 7). Here the packet's bytes are converted and
 //! de-interleaved in one pass, one monomorphic loop per sample layout and
 //! channel, which the compiler vectorises.
 //!
 //! The arithmetic is exactly symphonia 0.6's (`symphonia-codec-pcm` reading, then
 //! `symphonia-core`'s `FromSample` into `f32`), so the result is bit-identical:
 //! - signed integers: `i8 / 128`, `i16 / 32768`, `i24 / 8388608` (the divisors are
-//!   powers of two, so each quotient is exact or rounded once, as there);
+//!   powers of two and the integers fit `f32`'s mantissa, so each is exact);
 //! - `i32`: divided by 2^31 in `f64`, then rounded once to `f32`;
 //! - unsigned 8-bit: `(u / 128) - 1`;
 //! - `f32` passes through bit for bit (NaN payloads and ±Inf included), `f64` is
@@ -132,7 +133,8 @@ impl PcmLayout {
 /// A packet is at most a few thousand frames, so the repeated passes read it from
 /// L1 cache. Mono and stereo are spelled out so that each pass's stride and offset
 /// are compile-time constants, which lets the compiler vectorise it (with a
-/// run-time channel index it stays scalar: 16-bit stereo ran ≈ 3× slower).
+/// run-time channel index it stays scalar: 16-bit stereo took ≈ 4× as long per
+/// sample in a micro-benchmark, and the `read` bench's 16-bit case ≈ 1.6× as long).
 #[inline(always)]
 fn convert<const N: usize>(
     bytes: &[u8],

@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+use symphonia::core::codecs::audio::AudioCodecParameters;
+use symphonia::core::codecs::audio::well_known::{CODEC_ID_PCM_ALAW, CODEC_ID_PCM_S24LE};
+
 use super::PcmLayout;
 use crate::decode::AudioReader;
 
@@ -333,4 +336,21 @@ fn trailing_partial_frame_is_dropped() {
     assert_eq!(PcmLayout::S16Le.deinterleave(&bytes, &mut planes), 2);
     assert_eq!(planes[0], [-1.0, 1.0 / 32_768.0]);
     assert_eq!(planes[1], [32_767.0 / 32_768.0, -1.0 / 32_768.0]);
+}
+
+#[test]
+fn only_unshifted_plain_pcm_is_converted_directly() {
+    let mut params = AudioCodecParameters::new();
+    params.for_codec(CODEC_ID_PCM_S24LE);
+    assert_eq!(PcmLayout::for_codec(&params), Some(PcmLayout::S24Le));
+    params
+        .with_bits_per_sample(24)
+        .with_bits_per_coded_sample(24);
+    assert_eq!(PcmLayout::for_codec(&params), Some(PcmLayout::S24Le));
+    // 20 coded bits decoded to 24: symphonia's decoder shifts every sample up 4 bits.
+    params.with_bits_per_coded_sample(20);
+    assert_eq!(PcmLayout::for_codec(&params), None);
+    let mut alaw = AudioCodecParameters::new();
+    alaw.for_codec(CODEC_ID_PCM_ALAW);
+    assert_eq!(PcmLayout::for_codec(&alaw), None);
 }
