@@ -74,7 +74,9 @@ pub fn analyze_file_with(
 /// After `reader` has been read to the end: the warning for a file shorter
 /// than its header declares (a cut copy, a crashed recorder), naming it, e.g.
 /// `song.wav: truncated: the header declares 3.00 s, 0.57 s present; processed
-/// what is there`. Processing goes on with what is there; the user must know.
+/// what is there`, or "damaged: … skipped" when the audio was lost inside the
+/// file rather than at its end. Processing goes on with what is there; the
+/// user must know.
 pub fn truncation_warning(path: &Path, reader: &AudioReader) -> Option<String> {
     reader
         .truncation()

@@ -85,6 +85,13 @@ pub struct AudioReader {
     declared_frames: Option<u64>,
     /// Frames handed out by `read_block` so far.
     decoded_frames: u64,
+    /// Whether packet timestamps count frames (a time base of one sample),
+    /// so a jump in them is audio lost inside the file.
+    frame_timestamps: bool,
+    /// The timestamp the next packet should carry, once one has been seen.
+    next_pts: Option<i64>,
+    /// Frames lost to gaps between packets (see [`Self::note_gap`]).
+    lost_frames: u64,
 }
 
 /// Runs `f`, turning a panic into `Error::Decode` for `path` (see module docs for why).
@@ -207,6 +214,9 @@ impl AudioReader {
         }
         let track_id = track.id;
         let frames = track.num_frames;
+        let frame_timestamps = track
+            .time_base
+            .is_some_and(|tb| tb.numer.get() == 1 && tb.denom.get() == sample_rate);
         let decoder = guarded(path, || {
             symphonia::default::get_codecs()
                 .make_audio_decoder(&params, &AudioDecoderOptions::default())
@@ -240,6 +250,9 @@ impl AudioReader {
             skipped: 0,
             declared_frames,
             decoded_frames: 0,
+            frame_timestamps,
+            next_pts: None,
+            lost_frames: 0,
         })
     }
 
@@ -278,8 +291,27 @@ impl AudioReader {
         (self.finished && self.decoded_frames < declared).then_some(Truncation {
             declared_frames: declared,
             decoded_frames: self.decoded_frames,
+            lost_frames: self.lost_frames,
             sample_rate: self.info.sample_rate,
         })
+    }
+
+    /// Counts the frames between the end of the previous packet and the
+    /// start of `packet` as lost. Symphonia's FLAC reader, meeting a frame
+    /// whose CRC fails, searches for the next frame header and carries on
+    /// without an error, and a packet the decoder rejects is skipped here:
+    /// either way the next packet's timestamp jumps, and that jump is what
+    /// tells a file damaged inside from one merely cut short.
+    fn note_gap(&mut self, pts: i64, dur: u64) {
+        if !self.frame_timestamps {
+            return;
+        }
+        if let Some(expected) = self.next_pts
+            && pts > expected
+        {
+            self.lost_frames += pts.abs_diff(expected);
+        }
+        self.next_pts = Some(pts.saturating_add_unsigned(dur));
     }
 
     /// Fills each of `out`'s channel vectors (cleared first; capacity is reused) with up
@@ -352,6 +384,7 @@ impl AudioReader {
             if packet.track_id != self.track_id {
                 continue;
             }
+            self.note_gap(packet.pts.get(), packet.dur.get());
             if let Some(layout) = self.pcm {
                 // Symphonia's PCM decoder cannot fail on a packet (it drops a
                 // trailing partial frame), so neither can this.

@@ -8,6 +8,10 @@
 //! length). MP3 and other lossy formats give an estimate at best, so a
 //! shortfall there says nothing.
 //!
+//! A file can also decode short because data inside it is damaged (a FLAC
+//! frame whose checksum fails is skipped): packet timestamps that jump tell
+//! that apart, and the warning then says "damaged" instead of "truncated".
+//!
 //! A streaming recorder that cannot seek back writes placeholder sizes: a WAV
 //! `data` size of 0xFFFFFFFF (symphonia already reports no length) or 0, or a
 //! RIFF size of 0xFFFFFFFF with whatever `data` size it guessed. None of those
@@ -22,20 +26,35 @@ pub struct Truncation {
     pub declared_frames: u64,
     /// Frames actually decoded (fewer than declared).
     pub decoded_frames: u64,
+    /// Of the missing frames, those lost inside the file: damaged data the
+    /// decoder skipped (0 for a file that is only cut short).
+    pub lost_frames: u64,
     /// Sample rate in Hz, to state both lengths in seconds.
     pub sample_rate: u32,
 }
 
 impl fmt::Display for Truncation {
-    /// `truncated: the header declares 3.00 s, 0.57 s present; processed what is there`
+    /// `truncated: the header declares 3.00 s, 0.57 s present; processed what is there`,
+    /// or for damage inside the file
+    /// `damaged: 0.09 s of audio could not be decoded and was skipped (the header declares 3.00 s, 2.91 s decoded); processed what is there`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = |frames: u64| frames as f64 / f64::from(self.sample_rate.max(1));
-        write!(
-            f,
-            "truncated: the header declares {:.2} s, {:.2} s present; processed what is there",
-            secs(self.declared_frames),
-            secs(self.decoded_frames)
-        )
+        let (declared, decoded) = (secs(self.declared_frames), secs(self.decoded_frames));
+        if self.lost_frames > 0 {
+            write!(
+                f,
+                "damaged: {:.2} s of audio could not be decoded and was skipped \
+                 (the header declares {declared:.2} s, {decoded:.2} s decoded); \
+                 processed what is there",
+                secs(self.lost_frames)
+            )
+        } else {
+            write!(
+                f,
+                "truncated: the header declares {declared:.2} s, {decoded:.2} s present; \
+                 processed what is there"
+            )
+        }
     }
 }
 

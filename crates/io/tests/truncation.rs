@@ -73,6 +73,7 @@ fn wav_cut_short_is_reported_with_both_lengths() {
         Truncation {
             declared_frames: DECLARED,
             decoded_frames: PRESENT,
+            lost_frames: 0,
             sample_rate: RATE
         }
     );
@@ -138,6 +139,8 @@ fn aiff_and_flac_cut_short_are_reported() {
         let t = t.unwrap_or_else(|| panic!("{name}: no truncation reported"));
         assert_eq!(t.declared_frames, DECLARED, "{name}");
         assert_eq!(t.decoded_frames, frames, "{name}");
+        assert_eq!(t.lost_frames, 0, "{name}: cut, not damaged");
+        assert!(t.to_string().starts_with("truncated: "), "{name}: {t}");
         // Within one FLAC block (4096 frames) of 0.57 s; AIFF to the frame
         // but for its 54-byte header.
         let present = 0.57 * f64::from(RATE);
@@ -146,4 +149,44 @@ fn aiff_and_flac_cut_short_are_reported() {
             "{name}: {frames} frames present"
         );
     }
+}
+
+/// A FLAC whose bytes are scribbled over in the middle: symphonia skips the
+/// frame whose checksum fails and carries on, so the file decodes short by
+/// about one block. That is damage, not a cut, and the warning says so with
+/// how much audio was lost.
+#[test]
+fn flac_damaged_inside_is_reported_as_damaged_not_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let buf = AudioBuffer {
+        sample_rate: RATE,
+        channels: vec![common::sine(440.0, 0.5, RATE, DECLARED as usize); 2],
+    };
+    let p = dir.path().join("damaged.flac");
+    let spec = EncodeSpec {
+        format: FileFormat::Flac,
+        sample_format: SampleFormat::Int16,
+    };
+    write_audio(&p, &buf, spec, &WriteOptions::default()).unwrap();
+    let mut bytes = std::fs::read(&p).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0x5A;
+    }
+    std::fs::write(&p, &bytes).unwrap();
+    let (frames, t) = read_through(&p);
+    let t = t.expect("a damaged file decodes short");
+    // What is missing is exactly what was lost inside: one or two blocks.
+    assert_eq!(t.decoded_frames, frames);
+    assert_eq!(t.lost_frames, DECLARED - frames, "{t:?}");
+    assert!(
+        (1..=2 * 4096).contains(&t.lost_frames),
+        "{} frames lost",
+        t.lost_frames
+    );
+    let text = t.to_string();
+    assert!(
+        text.starts_with("damaged: 0.") && text.contains("declares 3.00 s"),
+        "{text}"
+    );
 }
