@@ -57,7 +57,7 @@ impl Default for DitherParams {
 struct ChannelDither {
     rng: fastrand::Rng,
     /// Past total errors, newest first (`e[n−1]`, `e[n−2]`, …).
-    errors: [f64; 9],
+    errors: [f64; HISTORY],
 }
 
 /// The dither/quantiser for any channel count (independent noise per channel).
@@ -75,14 +75,6 @@ impl Dither {
         Self {
             params,
             channels: Vec::new(),
-        }
-    }
-
-    fn taps(&self) -> &'static [f64] {
-        match self.params.shaping {
-            NoiseShaping::None => &[],
-            NoiseShaping::SecondOrder => &SECOND_ORDER,
-            NoiseShaping::Lipshitz9 => &LIPSHITZ9,
         }
     }
 
@@ -107,98 +99,153 @@ impl Dither {
 
     #[inline(always)]
     fn process_portable(&mut self, channels: &mut [&mut [f32]]) {
-        let q = Quantiser::new(self.params.bits, self.taps());
-        if q.older.is_empty() && q.newest == 0.0 {
-            // Flat TPDF: no feedback, every sample independent.
-            for (ch, st) in channels.iter_mut().zip(&mut self.channels) {
-                for x in ch.iter_mut() {
-                    *x = q.step::<false>(st, *x);
-                }
-            }
-            return;
-        }
-        match (&mut *channels, &mut self.channels[..]) {
-            // Two channels side by side: their feedback loops are independent,
-            // so interleaving them lets the core overlap the two recursions.
-            ([left, right], [sl, sr]) => {
-                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                    *l = q.step::<true>(sl, *l);
-                    *r = q.step::<true>(sr, *r);
-                }
-            }
-            (channels, states) => {
-                for (ch, st) in channels.iter_mut().zip(states) {
+        let q = Quantiser::new(self.params.bits);
+        match self.params.shaping {
+            NoiseShaping::None => {
+                // Flat TPDF: no feedback, every sample independent.
+                for (ch, st) in channels.iter_mut().zip(&mut self.channels) {
                     for x in ch.iter_mut() {
-                        *x = q.step::<true>(st, *x);
+                        *x = q.flat(&mut st.rng, *x);
                     }
                 }
+            }
+            NoiseShaping::SecondOrder => q.shaped(
+                &Shaper::<1>::new(&SECOND_ORDER),
+                channels,
+                &mut self.channels,
+            ),
+            NoiseShaping::Lipshitz9 => {
+                q.shaped(&Shaper::<8>::new(&LIPSHITZ9), channels, &mut self.channels)
             }
         }
     }
 }
 
-/// One word length and shaping filter, applied a sample at a time.
+/// A shaping filter split as the feedback loop uses it: the first tap
+/// weighs the newest error, the `K` others the older ones. `K` is a
+/// constant so the dot product unrolls and the error history lives in
+/// registers for a whole block instead of being shifted in memory every
+/// sample (which put a store and a reload on the loop's dependency chain).
+#[derive(Debug, Clone, Copy)]
+struct Shaper<const K: usize> {
+    newest: f64,
+    older: [f64; K],
+}
+
+impl<const K: usize> Shaper<K> {
+    /// `taps` = `h₁…h_{K+1}`.
+    fn new<const T: usize>(taps: &[f64; T]) -> Self {
+        let mut older = [0.0; K];
+        older.copy_from_slice(&taps[1..]);
+        Self {
+            newest: taps[0],
+            older,
+        }
+    }
+}
+
+/// A word length, applied a sample at a time.
 #[derive(Debug, Clone, Copy)]
 struct Quantiser {
     /// Grid steps per unit: 2^(bits−1).
     scale: f64,
+    /// `1 / scale`, exact (a power of two): a multiply instead of a divide.
+    step: f64,
     lo: f64,
     hi: f64,
-    /// The filter's first tap, which weighs the newest error.
-    newest: f64,
-    /// The taps for the older errors (`h₂…`), possibly empty.
-    older: &'static [f64],
 }
 
 impl Quantiser {
-    fn new(bits: u32, taps: &'static [f64]) -> Self {
+    fn new(bits: u32) -> Self {
         let scale = 2f64.powi(bits.clamp(2, 24) as i32 - 1);
-        let (newest, older) = taps.split_first().map_or((0.0, &[][..]), |(h, r)| (*h, r));
         Self {
             scale,
+            step: scale.recip(),
             lo: -scale,
             hi: scale - 1.0,
-            newest,
-            older,
         }
     }
 
-    /// Dithers and quantises one sample of the channel whose state is `st`,
-    /// with the error fed back through the shaping filter if `SHAPED`.
+    /// Dithers and quantises one sample, without shaping.
     #[inline(always)]
-    fn step<const SHAPED: bool>(&self, st: &mut ChannelDither, x: f32) -> f32 {
-        let input = f64::from(x) * self.scale;
-        let v = if SHAPED {
-            // The older errors' share is known a sample early; only the
-            // newest error's term sits on the feedback loop's dependency chain.
-            let older: f64 = self
-                .older
-                .iter()
-                .zip(&st.errors[1..])
-                .map(|(h, e)| h * e)
-                .sum();
-            input - (older + self.newest * st.errors[0])
-        } else {
-            input
-        };
-        let d = st.rng.f64() - st.rng.f64();
+    fn flat(&self, rng: &mut fastrand::Rng, x: f32) -> f32 {
+        let v = f64::from(x) * self.scale;
+        let d = rng.f64() - rng.f64();
         let q = (v + d).round().clamp(self.lo, self.hi);
-        if SHAPED {
-            st.errors.copy_within(0..8, 1);
-            // Clamp the remembered error so a clipped sample cannot drive the
-            // feedback loop unstable.
-            st.errors[0] = (q - v).clamp(-4.0, 4.0);
+        (q * self.step) as f32
+    }
+
+    /// Dithers and quantises every channel with the error fed back through
+    /// `shaper`; the errors of each channel are carried in `states`.
+    #[inline(always)]
+    fn shaped<const K: usize>(
+        &self,
+        shaper: &Shaper<K>,
+        channels: &mut [&mut [f32]],
+        states: &mut [ChannelDither],
+    ) {
+        match (channels, states) {
+            // Two channels side by side: their feedback loops are independent,
+            // so interleaving them lets the core overlap the two recursions.
+            ([left, right], [sl, sr]) => {
+                let (mut el, mut er) = (sl.errors, sr.errors);
+                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                    *l = self.shaped_step(shaper, &mut sl.rng, &mut el, *l);
+                    *r = self.shaped_step(shaper, &mut sr.rng, &mut er, *r);
+                }
+                (sl.errors, sr.errors) = (el, er);
+            }
+            (channels, states) => {
+                for (ch, st) in channels.iter_mut().zip(states) {
+                    let mut errors = st.errors;
+                    for x in ch.iter_mut() {
+                        *x = self.shaped_step(shaper, &mut st.rng, &mut errors, *x);
+                    }
+                    st.errors = errors;
+                }
+            }
         }
-        (q / self.scale) as f32
+    }
+
+    /// One sample with error feedback; `errors` holds the past total errors,
+    /// newest first.
+    #[inline(always)]
+    fn shaped_step<const K: usize>(
+        &self,
+        shaper: &Shaper<K>,
+        rng: &mut fastrand::Rng,
+        errors: &mut [f64; HISTORY],
+        x: f32,
+    ) -> f32 {
+        let input = f64::from(x) * self.scale;
+        // The older errors' share is known a sample early; only the newest
+        // error's term sits on the feedback loop's dependency chain.
+        let older: f64 = shaper
+            .older
+            .iter()
+            .zip(&errors[1..])
+            .map(|(h, e)| h * e)
+            .sum();
+        let v = input - (older + shaper.newest * errors[0]);
+        let d = rng.f64() - rng.f64();
+        let q = (v + d).round().clamp(self.lo, self.hi);
+        errors.copy_within(0..HISTORY - 1, 1);
+        // Clamp the remembered error so a clipped sample cannot drive the
+        // feedback loop unstable.
+        errors[0] = (q - v).clamp(-4.0, 4.0);
+        (q * self.step) as f32
     }
 }
+
+/// Past errors remembered per channel: enough for the longest shaper.
+const HISTORY: usize = LIPSHITZ9.len();
 
 impl Processor for Dither {
     fn prepare(&mut self, spec: &ProcessSpec) {
         self.channels = (0..spec.channels)
             .map(|ch| ChannelDither {
                 rng: self.seeded(ch),
-                errors: [0.0; 9],
+                errors: [0.0; HISTORY],
             })
             .collect();
     }
@@ -212,7 +259,7 @@ impl Processor for Dither {
             let rng = self.seeded(ch);
             self.channels[ch] = ChannelDither {
                 rng,
-                errors: [0.0; 9],
+                errors: [0.0; HISTORY],
             };
         }
     }
