@@ -5,52 +5,18 @@
 //! The files live in `/dev/shm` when it exists, so the figure is the decoder's
 //! (demuxing, sample conversion, de-interleaving), not the disk's.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::{RATE, music, scratch_dir};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mixmaster_io::{
     AudioBuffer, AudioReader, EncodeSpec, FileFormat, SampleFormat, WriteOptions, write_audio,
 };
 
-const RATE: u32 = 44_100;
 const SECONDS: usize = 60;
 const BLOCK: usize = 4096;
-
-/// Music-like stereo signal: two tones and noise peaking near −3 dBFS, so every
-/// bit of the 16- and 24-bit words varies as in real recordings.
-fn signal() -> AudioBuffer {
-    let frames = RATE as usize * SECONDS;
-    let mut seed = 0x1234_5678u32;
-    let mut noise = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32 - 0.5
-    };
-    let mut make = |f: f32| -> Vec<f32> {
-        (0..frames)
-            .map(|i| {
-                let t = i as f32 / RATE as f32;
-                0.4 * (std::f32::consts::TAU * f * t).sin()
-                    + 0.2 * (std::f32::consts::TAU * 3.1 * f * t).sin()
-                    + 0.15 * noise()
-            })
-            .collect()
-    };
-    AudioBuffer {
-        sample_rate: RATE,
-        channels: vec![make(220.0), make(331.0)],
-    }
-}
-
-fn scratch_dir() -> tempfile::TempDir {
-    let shm = PathBuf::from("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm).expect("temp dir in /dev/shm")
-    } else {
-        tempfile::tempdir().expect("temp dir")
-    }
-}
 
 /// Decodes `path` to the end in `BLOCK`-frame blocks; returns the frame count.
 fn decode_all(path: &Path, block: &mut [Vec<f32>]) -> usize {
@@ -67,7 +33,10 @@ fn decode_all(path: &Path, block: &mut [Vec<f32>]) -> usize {
 
 fn read(c: &mut Criterion) {
     let dir = scratch_dir();
-    let audio = signal();
+    let audio = AudioBuffer {
+        sample_rate: RATE,
+        channels: music(RATE as usize * SECONDS).into(),
+    };
     let frames = audio.channels[0].len();
     let opts = WriteOptions {
         force: true,

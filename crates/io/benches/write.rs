@@ -5,47 +5,16 @@
 //! The file goes to `/dev/shm` when it exists, so the figure is the encoder's
 //! (conversion, buffered writes, rename), not the disk's.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{RATE, music, scratch_dir};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mixmaster_io::{AudioWriter, EncodeSpec, FileFormat, SampleFormat, WriteOptions};
 
-const RATE: u32 = 44_100;
 const BLOCK: usize = 65_536;
 
-/// Music-like stereo block: two tones and noise peaking near −3 dBFS.
-fn block() -> [Vec<f32>; 2] {
-    let mut seed = 0x1234_5678u32;
-    let mut noise = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed as f32 / u32::MAX as f32 - 0.5
-    };
-    let mut make = |f: f32| -> Vec<f32> {
-        (0..BLOCK)
-            .map(|i| {
-                let t = i as f32 / RATE as f32;
-                0.4 * (std::f32::consts::TAU * f * t).sin()
-                    + 0.2 * (std::f32::consts::TAU * 3.1 * f * t).sin()
-                    + 0.15 * noise()
-            })
-            .collect()
-    };
-    [make(220.0), make(331.0)]
-}
-
-fn scratch_dir() -> tempfile::TempDir {
-    let shm = PathBuf::from("/dev/shm");
-    if shm.is_dir() {
-        tempfile::tempdir_in(shm).expect("temp dir in /dev/shm")
-    } else {
-        tempfile::tempdir().expect("temp dir")
-    }
-}
-
 fn write(c: &mut Criterion) {
-    let data = block();
+    let data = music(BLOCK);
     let dir = scratch_dir();
     let opts = WriteOptions {
         force: true,

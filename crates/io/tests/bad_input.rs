@@ -179,28 +179,8 @@ fn aiff_zero_channels_and_zero_rate() {
 
 #[test]
 fn corrupt_frames_mid_stream_are_skipped_not_fatal() {
-    use mixmaster_io::{
-        AudioBuffer, EncodeSpec, FileFormat, SampleFormat, WriteOptions, write_audio,
-    };
     let dir = tempfile::tempdir().unwrap();
-    let frames = 44_100 * 3;
-    let buf = AudioBuffer {
-        sample_rate: 44_100,
-        channels: vec![common::sine(440.0, 0.5, 44_100, frames); 2],
-    };
-    let p = dir.path().join("damaged.flac");
-    let spec = EncodeSpec {
-        format: FileFormat::Flac,
-        sample_format: SampleFormat::Int16,
-    };
-    write_audio(&p, &buf, spec, &WriteOptions::default()).unwrap();
-    let mut bytes = std::fs::read(&p).unwrap();
-    // Scribble over a run of bytes in the middle of the stream (inside some frame).
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid..mid + 64] {
-        *b ^= 0x5A;
-    }
-    std::fs::write(&p, &bytes).unwrap();
+    let (p, frames) = common::damaged_flac(dir.path());
     let mut reader = AudioReader::open(&p).unwrap();
     let mut block = vec![Vec::new(); 2];
     let mut total = 0;

@@ -158,27 +158,13 @@ fn aiff_and_flac_cut_short_are_reported() {
 #[test]
 fn flac_damaged_inside_is_reported_as_damaged_not_truncated() {
     let dir = tempfile::tempdir().unwrap();
-    let buf = AudioBuffer {
-        sample_rate: RATE,
-        channels: vec![common::sine(440.0, 0.5, RATE, DECLARED as usize); 2],
-    };
-    let p = dir.path().join("damaged.flac");
-    let spec = EncodeSpec {
-        format: FileFormat::Flac,
-        sample_format: SampleFormat::Int16,
-    };
-    write_audio(&p, &buf, spec, &WriteOptions::default()).unwrap();
-    let mut bytes = std::fs::read(&p).unwrap();
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid..mid + 64] {
-        *b ^= 0x5A;
-    }
-    std::fs::write(&p, &bytes).unwrap();
+    let (p, declared) = common::damaged_flac(dir.path());
     let (frames, t) = read_through(&p);
     let t = t.expect("a damaged file decodes short");
     // What is missing is exactly what was lost inside: one or two blocks.
     assert_eq!(t.decoded_frames, frames);
-    assert_eq!(t.lost_frames, DECLARED - frames, "{t:?}");
+    assert_eq!(t.declared_frames, declared as u64);
+    assert_eq!(t.lost_frames, t.declared_frames - frames, "{t:?}");
     assert!(
         (1..=2 * 4096).contains(&t.lost_frames),
         "{} frames lost",

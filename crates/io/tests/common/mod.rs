@@ -110,3 +110,29 @@ pub fn wav_bytes(
     out.extend_from_slice(data);
     out
 }
+
+/// Writes 3 s of a 440 Hz stereo sine at 44.1 kHz as 16-bit FLAC to
+/// `dir/damaged.flac`, then scribbles over 64 bytes in the middle of the
+/// stream (inside some frame, whose checksum then fails). Returns the path
+/// and the frame count the header still declares.
+pub fn damaged_flac(dir: &std::path::Path) -> (std::path::PathBuf, usize) {
+    use mixmaster_io::{EncodeSpec, FileFormat, SampleFormat, WriteOptions, write_audio};
+    let frames = 44_100 * 3;
+    let buf = AudioBuffer {
+        sample_rate: 44_100,
+        channels: vec![sine(440.0, 0.5, 44_100, frames); 2],
+    };
+    let p = dir.join("damaged.flac");
+    let spec = EncodeSpec {
+        format: FileFormat::Flac,
+        sample_format: SampleFormat::Int16,
+    };
+    write_audio(&p, &buf, spec, &WriteOptions::default()).unwrap();
+    let mut bytes = std::fs::read(&p).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0x5A;
+    }
+    std::fs::write(&p, &bytes).unwrap();
+    (p, frames)
+}
