@@ -244,6 +244,12 @@ impl Processor for Delay {
         let (lc, hc) = (self.low_cut.as_ref(), self.high_cut.as_ref());
         // Frame-major: the smoothers advance once per frame for all channels,
         // and ping-pong couples channel pairs within a frame.
+        // A delay time at rest is converted to its read position once.
+        let steady = !self.delay_samples.is_ramping();
+        let fixed = self
+            .voices
+            .first()
+            .map(|v| v.line.tap(self.delay_samples.value()));
         #[allow(clippy::needless_range_loop)]
         for i in 0..frames {
             let d = self.delay_samples.next_value();
@@ -255,8 +261,9 @@ impl Processor for Delay {
                     let (xl, xr) = (f64::from(channels[ch][i]), f64::from(channels[ch + 1][i]));
                     let (vl, vr) = self.voices.split_at_mut(ch + 1);
                     let (vl, vr) = (&mut vl[ch], &mut vr[0]);
-                    let wl = vl.line.read_frac(d);
-                    let wr = vr.line.read_frac(d);
+                    let tap = fixed.filter(|_| steady).unwrap_or_else(|| vl.line.tap(d));
+                    let wl = vl.line.read_tap(tap);
+                    let wr = vr.line.read_tap(tap);
                     // Left line takes the mono input plus the right's repeat,
                     // the right line takes the left's: echoes alternate sides.
                     let fl = vl.filter(lc, hc, wr);
@@ -269,7 +276,8 @@ impl Processor for Delay {
                 } else {
                     let x = f64::from(channels[ch][i]);
                     let v = &mut self.voices[ch];
-                    let w = v.line.read_frac(d);
+                    let tap = fixed.filter(|_| steady).unwrap_or_else(|| v.line.tap(d));
+                    let w = v.line.read_tap(tap);
                     let f = v.filter(lc, hc, w);
                     v.line.push(x + fb * f);
                     channels[ch][i] = (x + mix * (w - x)) as f32;

@@ -3,6 +3,14 @@
 
 use crate::denormal::flush;
 
+/// A fractional read position of a [`DelayLine`]: whole samples and the
+/// fraction of the next one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tap {
+    whole: usize,
+    frac: f64,
+}
+
 /// A circular delay line of `f32` samples.
 #[derive(Debug, Clone, Default)]
 pub struct DelayLine {
@@ -47,12 +55,31 @@ impl DelayLine {
     /// without the high-frequency dulling that modulates with linear interpolation.
     #[inline]
     pub fn read_frac(&self, delay: f64) -> f64 {
+        self.read_tap(self.tap(delay))
+    }
+
+    /// Where a fractional delay of `delay` samples reads (clamped to the
+    /// range of [`read_frac`](Self::read_frac)). A delay that holds still
+    /// for a block is converted once, and each sample then costs only
+    /// [`read_tap`](Self::read_tap): the conversion was half of a read.
+    #[inline]
+    pub fn tap(&self, delay: f64) -> Tap {
         let d = delay.clamp(2.0, self.max_delay() as f64);
         // `d` is positive, so truncation is the floor; `f64::floor` itself is
         // a libm call on baseline x86-64 (no SSE4.1 `roundsd`) and was a tenth
         // of the reverb's time.
-        let i = d as usize;
-        let t = d - i as f64;
+        let whole = d as usize;
+        Tap {
+            whole,
+            frac: d - whole as f64,
+        }
+    }
+
+    /// [`read_frac`](Self::read_frac) at a position from [`tap`](Self::tap)
+    /// (of this line or one of the same length).
+    #[inline]
+    pub fn read_tap(&self, tap: Tap) -> f64 {
+        let (i, t) = (tap.whole, tap.frac);
         // Samples around the read point, newest (smaller delay) first.
         let xm1 = self.read(i - 1);
         let x0 = self.read(i);
@@ -87,5 +114,10 @@ mod tests {
         assert_eq!(d.read_frac(30.5), 0.5625);
         assert_eq!(d.read_frac(29.5), 0.5625);
         assert_eq!(d.read_frac(31.5), -0.0625);
+        // A tap reads what `read_frac` reads, clamped alike.
+        for delay in [0.0, 2.0, 29.5, 30.25, 1e9] {
+            assert_eq!(d.read_tap(d.tap(delay)), d.read_frac(delay));
+        }
+        assert_eq!(d.tap(1e9), d.tap(d.max_delay() as f64));
     }
 }

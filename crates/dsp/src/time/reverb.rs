@@ -19,7 +19,7 @@ use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::ms_to_samples;
 
-use super::delay_line::DelayLine;
+use super::delay_line::{DelayLine, Tap};
 
 /// Number of delay lines in the network.
 const LINES: usize = 8;
@@ -178,27 +178,29 @@ impl Tank {
         }
     }
 
-    /// One frame: `(in_l, in_r)` → wet `(l, r)`.
+    /// Where the pre-delay of `pre` samples reads: `None` under one sample.
+    /// `read(1)` is the sample just pushed (no delay), so a delay of `pre`
+    /// samples is a read `pre + 1` pushes back.
+    fn pre_tap(&self, pre: f64) -> Option<Tap> {
+        (pre >= 1.0).then(|| self.pre[0].tap(pre + 1.0))
+    }
+
+    /// One frame: `(in_l, in_r)` → wet `(l, r)`, the pre-delay read at `pre`
+    /// (from [`pre_tap`](Self::pre_tap)).
     #[inline]
     fn tick(
         &mut self,
         hp: &BiquadCoeffs,
         lengths: &[usize; LINES],
-        pre: f64,
+        pre: Option<Tap>,
         in_l: f64,
         in_r: f64,
     ) -> (f64, f64) {
         self.pre[0].push(self.hp[0].process(hp, in_l));
         self.pre[1].push(self.hp[1].process(hp, in_r));
-        // `read(1)` is the sample just pushed (no delay), so a delay of `pre`
-        // samples is a read `pre + 1` pushes back.
-        let (pl, pr) = if pre < 1.0 {
-            (self.pre[0].read(1), self.pre[1].read(1))
-        } else {
-            (
-                self.pre[0].read_frac(pre + 1.0),
-                self.pre[1].read_frac(pre + 1.0),
-            )
+        let (pl, pr) = match pre {
+            None => (self.pre[0].read(1), self.pre[1].read(1)),
+            Some(tap) => (self.pre[0].read_tap(tap), self.pre[1].read_tap(tap)),
         };
         let mut v = [0.0; LINES];
         for (i, x) in v.iter_mut().enumerate() {
@@ -330,6 +332,12 @@ impl Processor for Reverb {
                 }
                 self.redesign();
             }
+            // A pre-delay at rest is converted to its read position once.
+            let steady = (!self.predelay.is_ramping()).then(|| {
+                self.tanks
+                    .first()
+                    .and_then(|t| t.pre_tap(self.predelay.value()))
+            });
             for i in start..start + len {
                 let pre = self.predelay.next_value();
                 let width = self.width.next_value();
@@ -338,7 +346,8 @@ impl Processor for Reverb {
                     let stereo = pair.len() == 2;
                     let xl = f64::from(pair[0][i]);
                     let xr = if stereo { f64::from(pair[1][i]) } else { xl };
-                    let (wl, wr) = tank.tick(&self.input_hp, &self.lengths, pre, xl, xr);
+                    let tap = steady.unwrap_or_else(|| tank.pre_tap(pre));
+                    let (wl, wr) = tank.tick(&self.input_hp, &self.lengths, tap, xl, xr);
                     let m = 0.5 * (wl + wr);
                     let s = 0.5 * (wl - wr) * width;
                     pair[0][i] = (xl + mix * (m + s - xl)) as f32;
