@@ -170,9 +170,15 @@ impl Quantiser {
     #[inline(always)]
     fn flat(&self, rng: &mut fastrand::Rng, x: f32) -> f32 {
         let v = f64::from(x) * self.scale;
-        let d = tpdf(rng);
-        let q = (v + d).round().clamp(self.lo, self.hi);
+        let q = self.dithered_grid_point(v, rng);
         (q * self.step) as f32
+    }
+
+    /// `v` (in LSBs) plus TPDF dither, rounded to the grid and clamped to
+    /// the word's range.
+    #[inline(always)]
+    fn dithered_grid_point(&self, v: f64, rng: &mut fastrand::Rng) -> f64 {
+        (v + tpdf(rng)).round().clamp(self.lo, self.hi)
     }
 
     /// Dithers and quantises every channel with the error fed back through
@@ -227,8 +233,7 @@ impl Quantiser {
             .map(|(h, e)| h * e)
             .sum();
         let v = input - (older + shaper.newest * errors[0]);
-        let d = tpdf(rng);
-        let q = (v + d).round().clamp(self.lo, self.hi);
+        let q = self.dithered_grid_point(v, rng);
         errors.copy_within(0..HISTORY - 1, 1);
         // Clamp the remembered error so a clipped sample cannot drive the
         // feedback loop unstable.
