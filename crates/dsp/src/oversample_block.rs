@@ -5,16 +5,18 @@
 //!
 //! Why it is fast: every stage becomes a plain FIR over a contiguous buffer
 //! (history followed by the block), computed [`LANES`] consecutive outputs at
-//! a time — `acc[j] += c[i]·x[j + i]` over fixed-size arrays, which the
-//! compiler turns into eight independent 8-lane vector accumulators with one
-//! broadcast tap per step. The `f32` arithmetic limits the stop band to
-//! ≈ −140 dB and the detected peak to ≈ 10⁻⁶ dB, far inside the designs'
-//! image rejection (65–100 dB) and the limiter's 0.35 dB detection margin.
+//! a time — `acc[j] += c[i]·(x[j + i] + x[j + 2M − 1 − i])` over fixed-size
+//! arrays (the odd taps are symmetric, so each multiply serves a mirrored
+//! pair), which the compiler turns into eight independent 8-lane vector
+//! accumulators with one broadcast tap per step. The `f32` arithmetic limits
+//! the stop band to ≈ −140 dB and the detected peak to ≈ 10⁻⁶ dB, far inside
+//! the designs' image rejection (65–100 dB) and the limiter's 0.35 dB
+//! detection margin.
 //!
-//! Determinism: sums are taken in one fixed order (tap by tap, no fused
-//! multiply-add), in the vector body and the scalar tail alike, so the output
-//! does not depend on block sizes or on the CPU; runtime AVX2 dispatch only
-//! changes the speed.
+//! Determinism: sums are taken in one fixed order (pair by pair in
+//! [`tap_order`], no fused multiply-add), in the vector body and the tails
+//! alike, so the output does not depend on block sizes or on the CPU;
+//! runtime AVX2 dispatch only changes the speed.
 
 use crate::oversample::CascadeDesign;
 
@@ -30,40 +32,66 @@ pub(crate) const MAX_FRAMES: usize = 128;
 /// arithmetic throughput instead (≈ 1.5× faster on Zen 3).
 const LANES: usize = 64;
 
+/// Vector width the tap order is built around: taps `i` and `i + STRIDE`
+/// read windows one vector apart (see [`fir_paired`]).
+const STRIDE: usize = 8;
+
 /// Magnitudes below this are flushed to 0 on the way into a stage (f32
 /// products of such values with the smallest taps would be subnormal and slow).
 const FLUSH: f32 = 1e-30;
 
-/// `out[j] = Σᵢ taps[i]·input[j + i]` for every `j` of `out`; `input` holds
-/// at least `out.len() + taps.len() − 1` samples, oldest first. Blocks of
-/// [`LANES`], then of 16 (a short block's tail), then single outputs; every
-/// path sums each output tap by tap in the same order, so the result does not
-/// depend on which path computed it.
+/// The order in which [`fir`] adds its `M` symmetric tap pairs into each
+/// output: by `i mod 8`, then by `i` (for `M ≤ 8` simply `0, 1, …, M − 1`).
+/// One fixed order for every path, so no output depends on which path
+/// computed it; it is the order that lets [`fir_paired`] reuse its loads.
 #[inline(always)]
-fn fir(taps: &[f32], input: &[f32], out: &mut [f32]) {
-    let t = taps.len();
-    assert!(t > 0 && input.len() + 1 >= out.len() + t);
-    let done = fir_blocks::<LANES>(taps, input, out, 0);
-    let done = fir_blocks::<16>(taps, input, out, done);
+fn tap_order(m: usize) -> impl Iterator<Item = usize> {
+    (0..STRIDE.min(m)).flat_map(move |r| (r..m).step_by(STRIDE))
+}
+
+/// `out[j] = Σᵢ g[i]·input[j + i]` for every `j` of `out`, for the symmetric
+/// `2M` taps `g[i] = g[2M − 1 − i] = half[i]` (`i < M`): computed as
+/// `Σ_{i<M} half[i]·(input[j + i] + input[j + 2M − 1 − i])`, the pairs taken
+/// in [`tap_order`]: `M` multiplies and `2M − 1` adds per output instead of
+/// `2M` of each. `input` holds at least `out.len() + 2M − 1` samples, oldest
+/// first. Blocks of [`LANES`], then of 16 (a short block's tail), then single
+/// outputs, all in the same order.
+#[inline(always)]
+fn fir(half: &[f32], input: &[f32], out: &mut [f32]) {
+    let m = half.len();
+    assert!(m > 0 && input.len() + 1 >= out.len() + 2 * m);
+    let done = if m > STRIDE {
+        fir_paired(half, input, out)
+    } else {
+        fir_blocks::<LANES>(half, input, out, 0)
+    };
+    let done = fir_blocks::<16>(half, input, out, done);
     for (j, o) in out.iter_mut().enumerate().skip(done) {
-        let x = &input[j..j + t];
-        *o = taps.iter().zip(x).fold(0.0, |a, (&c, &v)| a + c * v);
+        let x = &input[j..j + 2 * m];
+        *o = tap_order(m).fold(0.0, |a, i| a + half[i] * (x[i] + x[2 * m - 1 - i]));
     }
 }
 
 /// [`fir`] for the outputs from `from` on, `L` at a time, as far as whole
 /// blocks of `L` go; returns the index of the first output not computed.
 #[inline(always)]
-fn fir_blocks<const L: usize>(taps: &[f32], input: &[f32], out: &mut [f32], from: usize) -> usize {
-    let t = taps.len();
+fn fir_blocks<const L: usize>(half: &[f32], input: &[f32], out: &mut [f32], from: usize) -> usize {
+    let m = half.len();
     let mut base = from;
     for chunk in out[from..].chunks_exact_mut(L) {
-        let win = &input[base..base + L + t - 1];
+        let win = &input[base..base + L + 2 * m - 1];
         let mut acc = [0.0f32; L];
-        for (i, &c) in taps.iter().enumerate() {
-            let x: &[f32; L] = win[i..i + L].try_into().expect("window holds L samples");
-            for j in 0..L {
-                acc[j] += c * x[j];
+        // `tap_order` as plain loops: for M ≤ 8 the inner one runs once.
+        for r in 0..STRIDE.min(m) {
+            let mut i = r;
+            while i < m {
+                let x: &[f32; L] = win[i..i + L].try_into().expect("window holds L samples");
+                let y = &win[2 * m - 1 - i..2 * m - 1 - i + L];
+                let y: &[f32; L] = y.try_into().expect("window holds L samples");
+                for j in 0..L {
+                    acc[j] += half[i] * (x[j] + y[j]);
+                }
+                i += STRIDE;
             }
         }
         chunk.copy_from_slice(&acc);
@@ -72,26 +100,97 @@ fn fir_blocks<const L: usize>(taps: &[f32], input: &[f32], out: &mut [f32], from
     base
 }
 
+/// [`fir`]'s main loop for long filters (`M > 8`), [`LANES`] outputs at a
+/// time; returns the index of the first output not computed. Taps `i` and
+/// `i + 8` read the same input vectors one accumulator apart, so taking them
+/// together (in [`tap_order`]) loads 9 forward vectors for 16 products
+/// instead of 16: the loop is no longer bound by loads (≈ 1.3× faster on the
+/// limiter's 108-tap stage on Zen 3).
+#[inline(always)]
+fn fir_paired(half: &[f32], input: &[f32], out: &mut [f32]) -> usize {
+    const K: usize = LANES / STRIDE;
+    let m = half.len();
+    let t = 2 * m;
+    let mut base = 0;
+    for chunk in out.chunks_exact_mut(LANES) {
+        let win = &input[base..base + LANES + t - 1];
+        let mut acc = [[0.0f32; STRIDE]; K];
+        for r in 0..STRIDE {
+            let mut i = r;
+            while i + STRIDE < m {
+                pair_of_taps::<2>(&mut acc, &half[i..], &win[i..], &win[t - 1 - i - STRIDE..]);
+                i += 2 * STRIDE;
+            }
+            if i < m {
+                pair_of_taps::<1>(&mut acc, &half[i..], &win[i..], &win[t - 1 - i..]);
+            }
+        }
+        for (o, a) in chunk.chunks_exact_mut(STRIDE).zip(&acc) {
+            o.copy_from_slice(a);
+        }
+        base += LANES;
+    }
+    base
+}
+
+/// Adds taps `i + 8g` (`g < G`; `half`, `x` start at tap `i`, `y` at the
+/// mirror of tap `i + 8(G − 1)`) into the 8 accumulator vectors, tap by tap
+/// for each: accumulator `k` holds outputs `8k .. 8k + 8` and takes forward
+/// vector `k + g` and mirrored vector `k − g + G − 1`; each forward vector is
+/// loaded once for all the taps that use it.
+#[inline(always)]
+fn pair_of_taps<const G: usize>(
+    acc: &mut [[f32; STRIDE]; LANES / STRIDE],
+    half: &[f32],
+    x: &[f32],
+    y: &[f32],
+) {
+    const K: usize = LANES / STRIDE;
+    let c: [f32; G] = std::array::from_fn(|g| half[STRIDE * g]);
+    let x = &x[..STRIDE * (K + G - 1)];
+    let y = &y[..STRIDE * (K + G - 1)];
+    for q in 0..K + G - 1 {
+        let xv: &[f32; STRIDE] = x[STRIDE * q..STRIDE * (q + 1)]
+            .try_into()
+            .expect("one vector");
+        for (g, &c) in c.iter().enumerate() {
+            if q >= g && q - g < K {
+                let k = q - g;
+                let p = k + G - 1 - g;
+                let yv: &[f32; STRIDE] = y[STRIDE * p..STRIDE * (p + 1)]
+                    .try_into()
+                    .expect("one vector");
+                for l in 0..STRIDE {
+                    acc[k][l] += c * (xv[l] + yv[l]);
+                }
+            }
+        }
+    }
+}
+
 #[inline(always)]
 fn flushed(x: f32) -> f32 {
     if x.abs() < FLUSH { 0.0 } else { x }
 }
 
-/// Odd-branch taps of stage `stage` (0-based) of `design`, oldest input
-/// first (the FIR's order).
-fn taps_oldest_first(design: CascadeDesign, stage: usize) -> Vec<f32> {
-    design
-        .odd_taps(stage)
-        .into_iter()
-        .rev()
-        .map(|t| t as f32)
+/// The first half of the odd-branch taps of stage `stage` (0-based) of
+/// `design`, oldest input first (the FIR's order): `M` values, the other `M`
+/// being their mirror image (a linear-phase half-band's odd taps are
+/// symmetric; each pair is averaged in `f64` so that the mirror holds
+/// exactly).
+fn half_taps(design: CascadeDesign, stage: usize) -> Vec<f32> {
+    let g = design.odd_taps(stage);
+    let m = g.len() / 2;
+    (0..m)
+        .map(|i| (0.5 * (g[2 * m - 1 - i] + g[i])) as f32)
         .collect()
 }
 
 /// One ×2 interpolation stage (`M` input samples of latency).
 #[derive(Debug, Clone)]
 struct UpStage {
-    taps: Vec<f32>,
+    /// First half of the symmetric odd-branch taps, see [`half_taps`].
+    half: Vec<f32>,
     m: usize,
     /// `2M − 1` samples of history, then the current block.
     buf: Vec<f32>,
@@ -102,7 +201,7 @@ impl UpStage {
     fn new(design: CascadeDesign, stage: usize, max_in: usize) -> Self {
         let m = design.stage_m[stage];
         Self {
-            taps: taps_oldest_first(design, stage),
+            half: half_taps(design, stage),
             m,
             buf: vec![0.0; 2 * m - 1 + max_in],
             odd: vec![0.0; max_in],
@@ -158,7 +257,7 @@ impl UpStage {
         for (d, &s) in self.buf[h..h + n].iter_mut().zip(input) {
             *d = flushed(s);
         }
-        fir(&self.taps, &self.buf[..h + n], &mut self.odd[..n]);
+        fir(&self.half, &self.buf[..h + n], &mut self.odd[..n]);
     }
 
     /// Keep the last `2M − 1` inputs as the next block's history.
@@ -176,7 +275,8 @@ impl UpStage {
 /// One ÷2 decimation stage (`M` output samples of latency).
 #[derive(Debug, Clone)]
 struct DownStage {
-    taps: Vec<f32>,
+    /// First half of the symmetric odd-branch taps, see [`half_taps`].
+    half: Vec<f32>,
     m: usize,
     /// `M` samples of even-phase history, then the block's even samples.
     even: Vec<f32>,
@@ -188,7 +288,7 @@ impl DownStage {
     fn new(design: CascadeDesign, stage: usize, max_out: usize) -> Self {
         let m = design.stage_m[stage];
         Self {
-            taps: taps_oldest_first(design, stage),
+            half: half_taps(design, stage),
             m,
             even: vec![0.0; m + max_out],
             odd: vec![0.0; 2 * m + max_out],
@@ -208,7 +308,7 @@ impl DownStage {
             *o = flushed(pair[1]);
         }
         // The odd branch uses the 2M odd samples before each output's own.
-        fir(&self.taps, &self.odd[..2 * m - 1 + n], out);
+        fir(&self.half, &self.odd[..2 * m - 1 + n], out);
         for (y, &e) in out.iter_mut().zip(&self.even[..n]) {
             *y = 0.5 * e + 0.5 * *y;
         }
@@ -359,6 +459,54 @@ mod tests {
                     + 0.05 * ((i * 7919) % 101) as f64 / 101.0) as f32
             })
             .collect()
+    }
+
+    /// Every stage's odd taps are symmetric in `f64` (the halves `fir`
+    /// relies on lose nothing), and `fir`'s paired sum agrees with the plain
+    /// `f64` sum `Σ g[i]·x[j + i]` over all `2M` taps to within `f32`
+    /// rounding: each of the ≤ 2M roundings of a partial sum or product errs
+    /// by at most 2⁻²⁴ of `Σ |g[i]·x[j + i]|`. The same outputs computed in
+    /// one block of 128 (the [`LANES`] body), in blocks of 16 and one at a
+    /// time are bit-identical.
+    #[test]
+    fn symmetric_fir_equals_the_plain_sum() {
+        let x = test_signal(128 + 2 * 54);
+        for design in DESIGNS {
+            for stage in 0..3 {
+                let g = design.odd_taps(stage);
+                let m = g.len() / 2;
+                let asym = (0..m).map(|i| (g[i] - g[2 * m - 1 - i]).abs());
+                assert!(asym.fold(0.0, f64::max) < 1e-15, "{design:?} {stage}");
+                let half = half_taps(design, stage);
+                let input = &x[..128 + 2 * m - 1];
+                let mut block = vec![0.0f32; 128];
+                fir(&half, input, &mut block);
+                for (j, &y) in block.iter().enumerate() {
+                    let w = &input[j..j + 2 * m];
+                    let exact: f64 = g.iter().zip(w).map(|(&c, &v)| c * f64::from(v)).sum();
+                    let scale: f64 = g
+                        .iter()
+                        .zip(w)
+                        .map(|(&c, &v)| (c * f64::from(v)).abs())
+                        .sum();
+                    let bound = 2.0 * m as f64 * scale * f64::from(f32::EPSILON) / 2.0;
+                    assert!(
+                        (f64::from(y) - exact).abs() <= bound,
+                        "{design:?} {stage} {j}"
+                    );
+                }
+                let mut sixteens = vec![0.0f32; 128];
+                for (k, chunk) in sixteens.chunks_mut(16).enumerate() {
+                    fir(&half, &input[16 * k..], chunk);
+                }
+                let mut singles = vec![0.0f32; 128];
+                for (j, o) in singles.iter_mut().enumerate() {
+                    fir(&half, &input[j..], std::slice::from_mut(o));
+                }
+                assert_eq!(block, sixteens, "{design:?} {stage}");
+                assert_eq!(block, singles, "{design:?} {stage}");
+            }
+        }
     }
 
     /// The block path equals the per-sample `f64` reference to within `f32`
