@@ -187,6 +187,12 @@ fn half_taps(design: CascadeDesign, stage: usize) -> Vec<f32> {
 }
 
 /// One ×2 interpolation stage (`M` input samples of latency).
+///
+/// A block goes through [`input`](Self::input) (written by the caller or by
+/// the previous stage, flushed), [`filter`](Self::filter) and then either
+/// [`emit`](Self::emit) (interleaved output, straight into the next stage's
+/// input when there is one: no intermediate buffer, no second flush pass) or
+/// [`raise_peaks_by_4`](Self::raise_peaks_by_4).
 #[derive(Debug, Clone)]
 struct UpStage {
     /// First half of the symmetric odd-branch taps, see [`half_taps`].
@@ -208,13 +214,35 @@ impl UpStage {
         }
     }
 
-    /// Interpolate `input` by 2 into `out[..2·input.len()]`: `out[2j]` is the
-    /// input `M` samples before `input[j]`, `out[2j + 1]` the point half a
-    /// sample after it.
+    /// Where the next `n` input samples go (after the history); whoever
+    /// writes them flushes them (see [`FLUSH`]).
     #[inline(always)]
-    fn process(&mut self, input: &[f32], out: &mut [f32]) {
-        let n = input.len();
-        self.filter(input);
+    fn input(&mut self, n: usize) -> &mut [f32] {
+        let h = 2 * self.m - 1;
+        &mut self.buf[h..h + n]
+    }
+
+    /// Take in `input`, flushed.
+    #[inline(always)]
+    fn load(&mut self, input: &[f32]) {
+        for (d, &s) in self.input(input.len()).iter_mut().zip(input) {
+            *d = flushed(s);
+        }
+    }
+
+    /// Compute the odd outputs of the `n` samples taken in into `odd[..n]`;
+    /// the even outputs are `buf[M − 1 ..][..n]` until [`shift`](Self::shift).
+    #[inline(always)]
+    fn filter(&mut self, n: usize) {
+        let h = 2 * self.m - 1;
+        fir(&self.half, &self.buf[..h + n], &mut self.odd[..n]);
+    }
+
+    /// Write the `2n` outputs of the filtered block to `out[..2n]`, flushed,
+    /// in time order: `out[2j]` is the input `M` samples before input `j`,
+    /// `out[2j + 1]` the point half a sample after it. Then keep the history.
+    #[inline(always)]
+    fn emit(&mut self, n: usize, out: &mut [f32]) {
         let even = &self.buf[self.m - 1..self.m - 1 + n];
         for ((pair, &e), &o) in out[..2 * n]
             .chunks_exact_mut(2)
@@ -222,22 +250,20 @@ impl UpStage {
             .zip(&self.odd[..n])
         {
             pair[0] = e;
-            pair[1] = o;
+            pair[1] = flushed(o);
         }
         self.shift(n);
     }
 
-    /// As [`process`](Self::process) followed by raising `peaks[i]` to the
-    /// largest |value| of outputs `8i .. 8i + 8` (inputs `4i .. 4i + 4`),
-    /// without writing the interleaved output: the even and odd outputs are
-    /// compared column-wise first (vertical, full vectors), then in groups of
-    /// four. Maxima do not depend on the order they are taken in, so this is
-    /// exactly the group maximum of the interleaved output.
+    /// Raise `peaks[i]` to the largest |value| of the filtered block's
+    /// outputs `8i .. 8i + 8` (inputs `4i .. 4i + 4`) without writing the
+    /// interleaved output: the even and odd outputs are compared column-wise
+    /// first (vertical, full vectors), then in groups of four. Maxima do not
+    /// depend on the order they are taken in, so this is exactly the group
+    /// maximum of what [`emit`](Self::emit) would write. Then keep the history.
     #[inline(always)]
-    fn raise_peaks_by_4(&mut self, input: &[f32], peaks: &mut [f32]) {
-        let n = input.len();
+    fn raise_peaks_by_4(&mut self, n: usize, peaks: &mut [f32]) {
         assert_eq!(4 * peaks.len(), n, "four inputs per peak");
-        self.filter(input);
         let even = &self.buf[self.m - 1..self.m - 1 + n];
         for (o, &e) in self.odd[..n].iter_mut().zip(even) {
             *o = o.abs().max(e.abs());
@@ -246,18 +272,6 @@ impl UpStage {
             *p = p.max(group[0].max(group[1]).max(group[2].max(group[3])));
         }
         self.shift(n);
-    }
-
-    /// Take in `input` and compute the odd outputs into `odd[..n]`; the even
-    /// outputs are `buf[M − 1 ..][..n]` until [`shift`](Self::shift).
-    #[inline(always)]
-    fn filter(&mut self, input: &[f32]) {
-        let h = 2 * self.m - 1;
-        let n = input.len();
-        for (d, &s) in self.buf[h..h + n].iter_mut().zip(input) {
-            *d = flushed(s);
-        }
-        fir(&self.half, &self.buf[..h + n], &mut self.odd[..n]);
     }
 
     /// Keep the last `2M − 1` inputs as the next block's history.
@@ -273,6 +287,11 @@ impl UpStage {
 }
 
 /// One ÷2 decimation stage (`M` output samples of latency).
+///
+/// A block goes through [`load`](Self::load) (or the previous stage's
+/// [`emit_into`](Self::emit_into), which writes this stage's phases
+/// directly), [`filter`](Self::filter) and then [`emit`](Self::emit) or
+/// [`emit_into`](Self::emit_into) the next stage.
 #[derive(Debug, Clone)]
 struct DownStage {
     /// First half of the symmetric odd-branch taps, see [`half_taps`].
@@ -282,6 +301,8 @@ struct DownStage {
     even: Vec<f32>,
     /// `2M` samples of odd-phase history, then the block's odd samples.
     odd: Vec<f32>,
+    /// The odd branch's outputs for the block.
+    branch: Vec<f32>,
 }
 
 impl DownStage {
@@ -292,13 +313,15 @@ impl DownStage {
             m,
             even: vec![0.0; m + max_out],
             odd: vec![0.0; 2 * m + max_out],
+            branch: vec![0.0; max_out],
         }
     }
 
-    /// Lowpass and decimate `input` (2·`out.len()` samples, time order) into `out`.
+    /// Take in `input` (2·n samples, time order), flushed, as the block's
+    /// even and odd phases.
     #[inline(always)]
-    fn process(&mut self, input: &[f32], out: &mut [f32]) {
-        let (m, n) = (self.m, out.len());
+    fn load(&mut self, input: &[f32]) {
+        let (m, n) = (self.m, input.len() / 2);
         for ((pair, e), o) in input[..2 * n]
             .chunks_exact(2)
             .zip(&mut self.even[m..m + n])
@@ -307,11 +330,51 @@ impl DownStage {
             *e = flushed(pair[0]);
             *o = flushed(pair[1]);
         }
-        // The odd branch uses the 2M odd samples before each output's own.
-        fir(&self.half, &self.odd[..2 * m - 1 + n], out);
-        for (y, &e) in out.iter_mut().zip(&self.even[..n]) {
-            *y = 0.5 * e + 0.5 * *y;
+    }
+
+    /// Run the odd branch over the `n` pairs taken in (it uses the 2M odd
+    /// samples before each output's own).
+    #[inline(always)]
+    fn filter(&mut self, n: usize) {
+        fir(
+            &self.half,
+            &self.odd[..2 * self.m - 1 + n],
+            &mut self.branch[..n],
+        );
+    }
+
+    /// Write the `out.len()` lowpassed, decimated samples of the filtered
+    /// block to `out`, then keep the history.
+    #[inline(always)]
+    fn emit(&mut self, out: &mut [f32]) {
+        let n = out.len();
+        for ((y, &e), &b) in out.iter_mut().zip(&self.even[..n]).zip(&self.branch) {
+            *y = 0.5 * e + 0.5 * b;
         }
+        self.shift(n);
+    }
+
+    /// As [`emit`](Self::emit) for `n` (even) outputs, written flushed
+    /// straight into `next`'s even and odd phases as its next `n / 2` pairs.
+    #[inline(always)]
+    fn emit_into(&mut self, n: usize, next: &mut DownStage) {
+        let (m, k) = (next.m, n / 2);
+        for (((e, o), even), branch) in next.even[m..m + k]
+            .iter_mut()
+            .zip(&mut next.odd[2 * m..2 * m + k])
+            .zip(self.even[..n].chunks_exact(2))
+            .zip(self.branch[..n].chunks_exact(2))
+        {
+            *e = flushed(0.5 * even[0] + 0.5 * branch[0]);
+            *o = flushed(0.5 * even[1] + 0.5 * branch[1]);
+        }
+        self.shift(n);
+    }
+
+    /// Keep the phases' history for the next block.
+    #[inline(always)]
+    fn shift(&mut self, n: usize) {
+        let m = self.m;
         self.even.copy_within(n..n + m, 0);
         self.odd.copy_within(n..n + 2 * m, 0);
     }
@@ -329,8 +392,6 @@ impl DownStage {
 #[derive(Debug, Clone)]
 pub(crate) struct Interpolator8 {
     stages: [UpStage; 3],
-    x2: Vec<f32>,
-    x4: Vec<f32>,
 }
 
 impl Interpolator8 {
@@ -343,20 +404,23 @@ impl Interpolator8 {
                 UpStage::new(design, 1, 2 * MAX_FRAMES),
                 UpStage::new(design, 2, 4 * MAX_FRAMES),
             ],
-            x2: vec![0.0; 2 * MAX_FRAMES],
-            x4: vec![0.0; 4 * MAX_FRAMES],
         }
     }
 
-    /// The three stages, the last one writing `out[..8·input.len()]`.
+    /// Stages 1 and 2 into stage 3's input, and stage 3's filter; returns
+    /// the last stage, ready to emit `8·input.len()` samples.
     #[inline(always)]
-    fn run(&mut self, input: &[f32], out: &mut [f32]) {
+    fn run_to_last_stage(&mut self, input: &[f32]) -> &mut UpStage {
         let n = input.len();
         assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
         let [s1, s2, s3] = &mut self.stages;
-        s1.process(input, &mut self.x2);
-        s2.process(&self.x2[..2 * n], &mut self.x4);
-        s3.process(&self.x4[..4 * n], &mut out[..8 * n]);
+        s1.load(input);
+        s1.filter(n);
+        s1.emit(n, s2.input(2 * n));
+        s2.filter(2 * n);
+        s2.emit(2 * n, s3.input(4 * n));
+        s3.filter(4 * n);
+        s3
     }
 
     crate::simd::dispatch! {
@@ -368,7 +432,8 @@ impl Interpolator8 {
 
     #[inline(always)]
     fn process_portable(&mut self, input: &[f32], out: &mut [f32]) {
-        self.run(input, out);
+        let n = input.len();
+        self.run_to_last_stage(input).emit(4 * n, out);
     }
 
     crate::simd::dispatch! {
@@ -383,11 +448,8 @@ impl Interpolator8 {
     #[inline(always)]
     fn raise_peaks_portable(&mut self, input: &[f32], peaks: &mut [f32]) {
         let n = input.len();
-        assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
-        let [s1, s2, s3] = &mut self.stages;
-        s1.process(input, &mut self.x2);
-        s2.process(&self.x2[..2 * n], &mut self.x4);
-        s3.raise_peaks_by_4(&self.x4[..4 * n], &mut peaks[..n]);
+        self.run_to_last_stage(input)
+            .raise_peaks_by_4(4 * n, &mut peaks[..n]);
     }
 
     pub(crate) fn reset(&mut self) {
@@ -401,8 +463,6 @@ impl Interpolator8 {
 pub(crate) struct Decimator8 {
     /// Innermost (highest-rate) stage first.
     stages: [DownStage; 3],
-    x4: Vec<f32>,
-    x2: Vec<f32>,
 }
 
 impl Decimator8 {
@@ -415,8 +475,6 @@ impl Decimator8 {
                 DownStage::new(design, 1, 2 * MAX_FRAMES),
                 DownStage::new(design, 0, MAX_FRAMES),
             ],
-            x4: vec![0.0; 4 * MAX_FRAMES],
-            x2: vec![0.0; 2 * MAX_FRAMES],
         }
     }
 
@@ -432,9 +490,13 @@ impl Decimator8 {
         let n = out.len();
         assert!(n <= MAX_FRAMES, "at most MAX_FRAMES frames per call");
         let [s3, s2, s1] = &mut self.stages;
-        s3.process(&input[..8 * n], &mut self.x4[..4 * n]);
-        s2.process(&self.x4[..4 * n], &mut self.x2[..2 * n]);
-        s1.process(&self.x2[..2 * n], out);
+        s3.load(&input[..8 * n]);
+        s3.filter(4 * n);
+        s3.emit_into(4 * n, s2);
+        s2.filter(2 * n);
+        s2.emit_into(2 * n, s1);
+        s1.filter(n);
+        s1.emit(out);
     }
 
     pub(crate) fn reset(&mut self) {
