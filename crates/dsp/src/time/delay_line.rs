@@ -79,22 +79,105 @@ impl DelayLine {
     /// (of this line or one of the same length).
     #[inline]
     pub fn read_tap(&self, tap: Tap) -> f64 {
-        let (i, t) = (tap.whole, tap.frac);
+        let i = tap.whole;
         // Samples around the read point, newest (smaller delay) first.
         let xm1 = self.read(i - 1);
         let x0 = self.read(i);
         let x1 = self.read(i + 1);
         let x2 = self.read(i + 2);
-        let c1 = 0.5 * (x1 - xm1);
-        let c2 = xm1 - 2.5 * x0 + 2.0 * x1 - 0.5 * x2;
-        let c3 = 0.5 * (x2 - xm1) + 1.5 * (x0 - x1);
-        ((c3 * t + c2) * t + c1) * t + x0
+        hermite(xm1, x0, x1, x2, tap.frac)
+    }
+
+    /// What [`read`](Self::read)`(delay)` returns over the next `out.len()`
+    /// pushes, read now as one run (`out.len()` ≤ `delay`: every sample it
+    /// reaches was pushed before the run starts). A feedback network whose
+    /// shortest loop is longer than a block reads each line this way for the
+    /// whole block and then pushes the block with [`push_run`](Self::push_run).
+    #[inline]
+    pub fn read_run(&self, delay: usize, out: &mut [f64]) {
+        debug_assert!(out.len() <= delay && delay <= self.buf.len());
+        let start = self.write.wrapping_sub(delay) & self.mask;
+        let (head, tail) = out.split_at_mut(out.len().min(self.buf.len() - start));
+        widen(&self.buf[start..start + head.len()], head);
+        widen(&self.buf[..tail.len()], tail);
+    }
+
+    /// [`push`](Self::push) each of `xs` in turn (flushed the same way).
+    #[inline]
+    pub fn push_run(&mut self, xs: &[f64]) {
+        debug_assert!(xs.len() <= self.buf.len());
+        let start = self.write;
+        let (head, tail) = xs.split_at(xs.len().min(self.buf.len() - start));
+        narrow(head, &mut self.buf[start..start + head.len()]);
+        narrow(tail, &mut self.buf[..tail.len()]);
+        self.write = (start + xs.len()) & self.mask;
+    }
+
+    /// What [`read_tap`](Self::read_tap)`(tap)` returned right after each of
+    /// the last `out.len()` pushes, oldest first, for a block that pushed
+    /// its input before reading it (the tap's delay plus `out.len()` must
+    /// stay within the line). In one piece the four Hermite neighbours of the
+    /// samples are four overlapping runs, so the loop vectorises across
+    /// samples; the arithmetic per sample is exactly `read_tap`'s.
+    #[inline]
+    pub fn read_tap_back(&self, tap: Tap, out: &mut [f64]) {
+        let n = out.len();
+        debug_assert!(tap.whole + n + 2 <= self.buf.len());
+        // The oldest output's farthest neighbour (delay `whole + 2` one
+        // push after it was pushed, so `whole + n + 1` now) and the newest
+        // one's nearest (delay `whole − 1`).
+        let start = self.write.wrapping_sub(tap.whole + n + 1) & self.mask;
+        if let Some(run) = self.buf.get(start..start + n + 3) {
+            for (o, w) in out.iter_mut().zip(run.windows(4)) {
+                let [x2, x1, x0, xm1] = [w[0], w[1], w[2], w[3]].map(f64::from);
+                *o = hermite(xm1, x0, x1, x2, tap.frac);
+            }
+        } else {
+            for (ago, o) in out.iter_mut().rev().enumerate() {
+                *o = self.read_tap_ago(tap, ago);
+            }
+        }
+    }
+
+    /// What [`read_tap`](Self::read_tap)`(tap)` returned `ago` pushes ago.
+    #[inline]
+    pub fn read_tap_ago(&self, tap: Tap, ago: usize) -> f64 {
+        self.read_tap(Tap {
+            whole: tap.whole + ago,
+            frac: tap.frac,
+        })
     }
 
     /// Clear the contents.
     pub fn reset(&mut self) {
         self.buf.iter_mut().for_each(|v| *v = 0.0);
         self.write = 0;
+    }
+}
+
+/// 4-point cubic Hermite (Catmull–Rom) interpolation at `t` ∈ [0, 1)
+/// between `x0` and `x1`; `xm1` and `x2` are the outer neighbours.
+#[inline(always)]
+fn hermite(xm1: f64, x0: f64, x1: f64, x2: f64, t: f64) -> f64 {
+    let c1 = 0.5 * (x1 - xm1);
+    let c2 = xm1 - 2.5 * x0 + 2.0 * x1 - 0.5 * x2;
+    let c3 = 0.5 * (x2 - xm1) + 1.5 * (x0 - x1);
+    ((c3 * t + c2) * t + c1) * t + x0
+}
+
+/// Stored samples to `f64`.
+#[inline(always)]
+fn widen(src: &[f32], dst: &mut [f64]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = f64::from(*s);
+    }
+}
+
+/// Samples to store: flushed as [`push`](DelayLine::push) does, then `f32`.
+#[inline(always)]
+fn narrow(src: &[f64], dst: &mut [f32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = flush(*s) as f32;
     }
 }
 
@@ -119,5 +202,36 @@ mod tests {
             assert_eq!(d.read_tap(d.tap(delay)), d.read_frac(delay));
         }
         assert_eq!(d.tap(1e9), d.tap(d.max_delay() as f64));
+    }
+
+    /// The run methods return exactly what the per-sample calls would, also
+    /// where a run wraps around the end of the buffer.
+    #[test]
+    fn runs_match_sample_by_sample_reads_across_the_wrap() {
+        // 64 slots; start the runs at every offset so some wrap.
+        let x = |n: usize| ((n * 37 % 101) as f64 - 50.0) / 64.0;
+        for offset in 0..64 {
+            let (mut a, mut b) = (DelayLine::new(60), DelayLine::new(60));
+            for n in 0..offset + 64 {
+                a.push(x(n));
+                b.push(x(n));
+            }
+            let n = 19;
+            let mut run = [0.0; 19];
+            a.read_run(40, &mut run);
+            let block: Vec<f64> = (0..n).map(|i| x(offset + 64 + i)).collect();
+            a.push_run(&block);
+            let tap = a.tap(23.75);
+            let mut back = [0.0; 19];
+            a.read_tap_back(tap, &mut back);
+            for i in 0..n {
+                assert_eq!(run[i], b.read(40), "offset {offset}, sample {i}");
+                b.push(block[i]);
+                assert_eq!(back[i], b.read_tap(tap), "offset {offset}, sample {i}");
+                assert_eq!(a.read_tap_ago(tap, n - 1 - i), back[i]);
+            }
+            assert_eq!(a.buf, b.buf);
+            assert_eq!(a.write, b.write);
+        }
     }
 }

@@ -14,7 +14,8 @@
 //! wet output is taken from orthogonal sign patterns of the lines (decorrelated
 //! left/right) and its width set by M/S scaling.
 
-use crate::filter::biquad::{BiquadCoeffs, BiquadState};
+use crate::denormal::flush;
+use crate::filter::biquad::BiquadCoeffs;
 use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::ms_to_samples;
@@ -97,31 +98,25 @@ impl Default for ReverbParams {
     }
 }
 
-/// The one-pole absorption filter of a line: `y = b0·x − a1·y₁` with DC gain
-/// `g_dc` and Nyquist gain `g_ny`.
+/// The one-pole absorption filters of the lines, side by side:
+/// `y = b0·x − a1·y₁` per line, with DC gain `g_dc` and Nyquist gain `g_ny`.
 #[derive(Debug, Clone, Copy, Default)]
 struct Absorb {
-    b0: f64,
-    a1: f64,
-    y1: f64,
+    b0: [f64; LINES],
+    a1: [f64; LINES],
+    y1: [f64; LINES],
 }
 
 impl Absorb {
-    fn design(&mut self, g_dc: f64, g_ny: f64) {
+    fn design(&mut self, k: usize, g_dc: f64, g_ny: f64) {
         let p = (g_dc - g_ny) / (g_dc + g_ny);
-        self.a1 = -p;
-        self.b0 = g_dc * (1.0 - p);
-    }
-
-    #[inline]
-    fn process(&mut self, x: f64) -> f64 {
-        self.y1 = crate::denormal::flush(self.b0 * x - self.a1 * self.y1);
-        self.y1
+        self.a1[k] = -p;
+        self.b0[k] = g_dc * (1.0 - p);
     }
 }
 
 /// In-place normalised 8-point fast Walsh–Hadamard transform (orthogonal).
-#[inline]
+#[inline(always)]
 fn hadamard8(v: &mut [f64; LINES]) {
     let mut h = 1;
     while h < LINES {
@@ -141,6 +136,17 @@ fn hadamard8(v: &mut [f64; LINES]) {
 /// The FDN reverb. Stereo in/out on channel pairs (0,1), (2,3)…; a mono or
 /// odd last channel gets its own tank fed and read in mono. Latency 0 (the
 /// dry path is not delayed; pre-delay is part of the effect).
+///
+/// **Block processing.** Every line is longer than a block of [`BLOCK`]
+/// samples or is run in shorter pieces, so within a piece no line reads a
+/// sample written in the same piece: each line's output for the whole piece
+/// is one contiguous run read up front, then the absorption filters (the
+/// eight lines side by side), the output taps and the Hadamard mix run over
+/// the piece, and each line's input is written back as one run. Every sample
+/// goes through exactly the arithmetic of a sample-by-sample loop (same
+/// operations, same order), so the output does not depend on the block size;
+/// only the denormal flushing of the input high-pass moved from every sample
+/// to the end of every piece (see [`Tank::run`]).
 #[derive(Debug, Clone)]
 pub struct Reverb {
     params: ReverbParams,
@@ -153,28 +159,73 @@ pub struct Reverb {
     mix: LinearSmoother,
     input_hp: BiquadCoeffs,
     tanks: Vec<Tank>,
+    scratch: Box<Scratch>,
+}
+
+/// Most samples processed as one piece. Long enough to spread the per-piece
+/// work (reading runs, flushing) thin, short enough for the scratch to stay
+/// in L1 cache; a multiple of [`UPDATE`].
+const BLOCK: usize = 128;
+
+/// Per-piece working memory (in the processor, so `process` neither
+/// allocates nor clears a stack frame of this size).
+#[derive(Clone)]
+struct Scratch {
+    /// Per line: its output (read, then absorbed) for each sample.
+    taps: [[f64; BLOCK]; LINES],
+    /// Per line: what is written into it for each sample.
+    feed: [[f64; BLOCK]; LINES],
+    /// The high-passed, pre-delayed input, left and right.
+    inject: [[f64; BLOCK]; 2],
+    /// The wet output, left and right.
+    wet: [[f64; BLOCK]; 2],
+    /// The pre-delay, width and mix for each sample of a chunk (from the smoothers).
+    pre: [f64; BLOCK],
+    width: [f64; BLOCK],
+    mix: [f64; BLOCK],
+}
+
+impl Scratch {
+    fn new() -> Box<Self> {
+        Box::new(Self {
+            taps: [[0.0; BLOCK]; LINES],
+            feed: [[0.0; BLOCK]; LINES],
+            inject: [[0.0; BLOCK]; 2],
+            wet: [[0.0; BLOCK]; 2],
+            pre: [0.0; BLOCK],
+            width: [0.0; BLOCK],
+            mix: [0.0; BLOCK],
+        })
+    }
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scratch").finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Tank {
     pre: [DelayLine; 2],
-    hp: [BiquadState; 2],
+    /// The input high-pass memory per side (see [`Tank::high_pass`]).
+    hp: [f64; 2],
     lines: [DelayLine; LINES],
-    absorb: [Absorb; LINES],
+    absorb: Absorb,
 }
 
 impl Tank {
     fn reset(&mut self) {
         self.pre.iter_mut().for_each(DelayLine::reset);
-        self.hp.iter_mut().for_each(BiquadState::reset);
+        self.hp = [0.0; 2];
         self.lines.iter_mut().for_each(DelayLine::reset);
-        self.absorb.iter_mut().for_each(|a| a.y1 = 0.0);
+        self.absorb.y1 = [0.0; LINES];
     }
 
     fn design(&mut self, lengths: &[usize; LINES], rt60: f64, hf_ratio: f64, sr: f64) {
-        for (a, &len) in self.absorb.iter_mut().zip(lengths) {
+        for (k, &len) in lengths.iter().enumerate() {
             let g = |t: f64| 10f64.powf(-3.0 * len as f64 / (t * sr));
-            a.design(g(rt60), g(rt60 * hf_ratio));
+            self.absorb.design(k, g(rt60), g(rt60 * hf_ratio));
         }
     }
 
@@ -185,40 +236,136 @@ impl Tank {
         (pre >= 1.0).then(|| self.pre[0].tap(pre + 1.0))
     }
 
-    /// One frame: `(in_l, in_r)` → wet `(l, r)`, the pre-delay read at `pre`
-    /// (from [`pre_tap`](Self::pre_tap)).
-    #[inline]
-    fn tick(
+    /// The first-order input high-pass, `y = b0·x + s`, `s ← b1·x − a1·y`
+    /// ([`BiquadState::process`](crate::filter::biquad::BiquadState::process)
+    /// with `b2 = a2 = 0`, whose second memory is then always +0: the same
+    /// numbers), its memory flushed per piece by [`run`](Self::run).
+    #[inline(always)]
+    fn high_pass(c: &BiquadCoeffs, s: &mut f64, x: f64) -> f64 {
+        let y = c.b0 * x + *s;
+        *s = c.b1 * x - c.a1 * y;
+        y
+    }
+
+    /// Frames `from..from + n` of `pair` (a stereo pair or one channel)
+    /// through the tank, `n` ≤ [`BLOCK`] and ≤ the shortest line; the wet
+    /// output goes to `s.wet`. `pre` is the pre-delay tap for the whole
+    /// piece (`Some(None)`: under one sample), or `None` to take each
+    /// sample's from `s.pre` (offset `at` in the chunk).
+    ///
+    /// The input high-pass memory is flushed of denormals at the end of the
+    /// piece instead of every sample, where the flush lengthened the
+    /// recursion's dependency chain by half. With its pole at 0.997 the
+    /// memory needs tens of thousands of samples to fall from the flush
+    /// threshold (≈ −600 dBFS) into the subnormal range, and while it is below
+    /// the threshold its output is flushed when pushed into the pre-delay, so
+    /// the output is the same unless the input itself is near −600 dBFS. The
+    /// absorption filters keep their flush every sample: their poles can be
+    /// near 0, so an unflushed memory would pass through `f32` subnormals in
+    /// the wet output within a piece, and eight lines side by side pay
+    /// little for it.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
         &mut self,
         hp: &BiquadCoeffs,
         lengths: &[usize; LINES],
-        pre: Option<Tap>,
-        in_l: f64,
-        in_r: f64,
-    ) -> (f64, f64) {
-        self.pre[0].push(self.hp[0].process(hp, in_l));
-        self.pre[1].push(self.hp[1].process(hp, in_r));
-        let (pl, pr) = match pre {
-            None => (self.pre[0].read(1), self.pre[1].read(1)),
-            Some(tap) => (self.pre[0].read_tap(tap), self.pre[1].read_tap(tap)),
-        };
-        let mut v = [0.0; LINES];
-        for (i, x) in v.iter_mut().enumerate() {
-            *x = self.absorb[i].process(self.lines[i].read(lengths[i]));
+        pre: Option<Option<Tap>>,
+        pair: &[&mut [f32]],
+        from: usize,
+        at: usize,
+        n: usize,
+        s: &mut Scratch,
+    ) {
+        assert!(n <= BLOCK);
+        // Input: high-pass into the pre-delay lines, one piece at a time (the
+        // read positions are then `n − 1 − i` pushes further back).
+        let xl = &pair[0][from..from + n];
+        let xr = pair.get(1).map_or(xl, |c| &c[from..from + n]);
+        let [il, ir] = &mut s.inject;
+        let [sl, sr] = &mut self.hp;
+        for ((l, r), (&xl, &xr)) in il.iter_mut().zip(ir.iter_mut()).zip(xl.iter().zip(xr)) {
+            *l = Self::high_pass(hp, sl, f64::from(xl));
+            *r = Self::high_pass(hp, sr, f64::from(xr));
         }
-        let (mut out_l, mut out_r) = (0.0, 0.0);
-        for i in 0..LINES {
-            out_l += OUT_L[i] * v[i];
-            out_r += OUT_R[i] * v[i];
+        self.hp = self.hp.map(flush);
+        for (line, x) in self.pre.iter_mut().zip(&s.inject) {
+            line.push_run(&x[..n]);
         }
-        hadamard8(&mut v);
-        for (i, (line, x)) in self.lines.iter_mut().zip(v).enumerate() {
-            // Left feeds the even lines, right the odd ones.
-            let inject = if i % 2 == 0 { pl } else { pr };
-            line.push(x + inject);
+        for (line, x) in self.pre.iter().zip(&mut s.inject) {
+            let x = &mut x[..n];
+            match pre {
+                Some(Some(tap)) => line.read_tap_back(tap, x),
+                Some(None) => line.read_run(n, x),
+                None => {
+                    for (i, x) in x.iter_mut().enumerate() {
+                        let ago = n - 1 - i;
+                        *x = match self.pre_tap(s.pre[at + i]) {
+                            Some(tap) => line.read_tap_ago(tap, ago),
+                            None => line.read(1 + ago),
+                        };
+                    }
+                }
+            }
         }
+        self.run_lines(lengths, s, n);
+    }
+
+    crate::simd::dispatch! {
+        /// The network for one piece of `n` samples whose pre-delayed input
+        /// is in `s.inject`: the wet output to `s.wet`.
+        fn run_lines(&mut self, lengths: &[usize; LINES], s: &mut Scratch, n: usize);
+        /// [`run_lines`](Self::run_lines) with AVX2: the absorption filters
+        /// four lines to a vector, the Hadamard mix four samples to a vector
+        /// (same operations, same order, no fused multiply-add).
+        feature "avx2" fn run_lines_avx2;
+        portable fn run_lines_portable;
+    }
+
+    // Indexing: the loops run across the lines of one sample of arrays held
+    // line by line, which an iterator over one of them does not express.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
+    fn run_lines_portable(&mut self, lengths: &[usize; LINES], s: &mut Scratch, n: usize) {
+        assert!(n <= BLOCK);
+        let Scratch {
+            taps,
+            feed,
+            inject,
+            wet,
+            ..
+        } = s;
+        // Every line's output for the piece, written before it began.
+        for ((line, &len), t) in self.lines.iter().zip(lengths).zip(taps.iter_mut()) {
+            line.read_run(len, &mut t[..n]);
+        }
+        let Absorb { b0, a1, y1 } = &mut self.absorb;
+        let mut y = *y1;
+        for i in 0..n {
+            for k in 0..LINES {
+                y[k] = flush(b0[k] * taps[k][i] - a1[k] * y[k]);
+                taps[k][i] = y[k];
+            }
+        }
+        *y1 = y;
         let scale = 1.0 / (LINES as f64).sqrt();
-        (out_l * scale, out_r * scale)
+        for i in 0..n {
+            let mut v: [f64; LINES] = std::array::from_fn(|k| taps[k][i]);
+            let (mut out_l, mut out_r) = (0.0, 0.0);
+            for k in 0..LINES {
+                out_l += OUT_L[k] * v[k];
+                out_r += OUT_R[k] * v[k];
+            }
+            wet[0][i] = out_l * scale;
+            wet[1][i] = out_r * scale;
+            hadamard8(&mut v);
+            for k in 0..LINES {
+                // Left feeds the even lines, right the odd ones.
+                feed[k][i] = v[k] + inject[k % 2][i];
+            }
+        }
+        for (line, f) in self.lines.iter_mut().zip(feed.iter()) {
+            line.push_run(&f[..n]);
+        }
     }
 }
 
@@ -236,6 +383,7 @@ impl Reverb {
             mix: LinearSmoother::new(0.0, 0),
             input_hp: BiquadCoeffs::IDENTITY,
             tanks: Vec::new(),
+            scratch: Scratch::new(),
         }
     }
 
@@ -310,11 +458,13 @@ impl Processor for Reverb {
         self.input_hp = BiquadCoeffs::first_order_highpass(INPUT_HP_HZ, sr);
         let max_line = line_lengths(MAX_SIZE, sr).into_iter().max().unwrap_or(4);
         let max_pre = ms_to_samples(MAX_PREDELAY_MS, sr) + 4;
+        // A piece reads its pre-delay up to `BLOCK` pushes further back.
+        let pre_line = DelayLine::new(max_pre + BLOCK);
         let tank = Tank {
-            pre: [DelayLine::new(max_pre), DelayLine::new(max_pre)],
-            hp: [BiquadState::new(); 2],
+            pre: [pre_line.clone(), pre_line],
+            hp: [0.0; 2],
             lines: std::array::from_fn(|_| DelayLine::new(max_line)),
-            absorb: [Absorb::default(); LINES],
+            absorb: Absorb::default(),
         };
         self.tanks = vec![tank; spec.channels.div_ceil(2)];
         self.redesign();
@@ -322,38 +472,59 @@ impl Processor for Reverb {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
+        // No piece may be longer than the shortest line (only at very low rates).
+        let piece = self.lengths.iter().copied().min().unwrap_or(1).min(BLOCK);
         let mut start = 0;
         while start < frames {
-            let len = UPDATE.min(frames - start);
-            if self.rt60.is_ramping() || self.hf_ratio.is_ramping() {
+            // Decay ramps redesign the filters every `UPDATE` samples, each
+            // chunk with the smoothers' values at its end.
+            let ramping = self.rt60.is_ramping() || self.hf_ratio.is_ramping();
+            let len = if ramping { UPDATE } else { BLOCK }.min(frames - start);
+            if ramping {
                 for _ in 0..len {
                     self.rt60.next_value();
                     self.hf_ratio.next_value();
                 }
                 self.redesign();
             }
+            let s = &mut *self.scratch;
             // A pre-delay at rest is converted to its read position once.
             let steady = (!self.predelay.is_ramping()).then(|| {
                 self.tanks
                     .first()
                     .and_then(|t| t.pre_tap(self.predelay.value()))
             });
-            for i in start..start + len {
-                let pre = self.predelay.next_value();
-                let width = self.width.next_value();
-                let mix = self.mix.next_value();
-                for (pair, tank) in channels.chunks_mut(2).zip(&mut self.tanks) {
-                    let stereo = pair.len() == 2;
-                    let xl = f64::from(pair[0][i]);
-                    let xr = if stereo { f64::from(pair[1][i]) } else { xl };
-                    let tap = steady.unwrap_or_else(|| tank.pre_tap(pre));
-                    let (wl, wr) = tank.tick(&self.input_hp, &self.lengths, tap, xl, xr);
-                    let m = 0.5 * (wl + wr);
-                    let s = 0.5 * (wl - wr) * width;
-                    pair[0][i] = (xl + mix * (m + s - xl)) as f32;
-                    if stereo {
-                        pair[1][i] = (xr + mix * (m - s - xr)) as f32;
+            for i in 0..len {
+                s.pre[i] = self.predelay.next_value();
+                s.width[i] = self.width.next_value();
+                s.mix[i] = self.mix.next_value();
+            }
+            for (pair, tank) in channels.chunks_mut(2).zip(&mut self.tanks) {
+                let mut at = 0;
+                while at < len {
+                    let n = piece.min(len - at);
+                    let from = start + at;
+                    tank.run(&self.input_hp, &self.lengths, steady, pair, from, at, n, s);
+                    let [wl, wr] = &s.wet;
+                    let (width, mix) = (&s.width[at..at + n], &s.mix[at..at + n]);
+                    if let [l, r] = pair {
+                        let (l, r) = (&mut l[from..from + n], &mut r[from..from + n]);
+                        for i in 0..n {
+                            let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
+                            let m = 0.5 * (wl[i] + wr[i]);
+                            let s = 0.5 * (wl[i] - wr[i]) * width[i];
+                            l[i] = (xl + mix[i] * (m + s - xl)) as f32;
+                            r[i] = (xr + mix[i] * (m - s - xr)) as f32;
+                        }
+                    } else {
+                        for (i, l) in pair[0][from..from + n].iter_mut().enumerate() {
+                            let xl = f64::from(*l);
+                            let m = 0.5 * (wl[i] + wr[i]);
+                            let s = 0.5 * (wl[i] - wr[i]) * width[i];
+                            *l = (xl + mix[i] * (m + s - xl)) as f32;
+                        }
                     }
+                    at += n;
                 }
             }
             start += len;
