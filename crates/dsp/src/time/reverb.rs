@@ -205,6 +205,21 @@ impl std::fmt::Debug for Scratch {
     }
 }
 
+/// One piece of a chunk, and what its tanks share.
+struct Piece<'a> {
+    hp: &'a BiquadCoeffs,
+    lengths: &'a [usize; LINES],
+    /// The pre-delay tap for the whole piece (`Some(None)`: under one
+    /// sample), or `None` to take each sample's from [`Scratch::pre`].
+    pre: Option<Option<Tap>>,
+    /// The first frame in the channels.
+    from: usize,
+    /// The first frame's offset in the chunk (in the per-sample parameters).
+    at: usize,
+    /// Frames, ≤ [`BLOCK`] and ≤ the shortest line.
+    n: usize,
+}
+
 #[derive(Debug, Clone)]
 struct Tank {
     pre: [DelayLine; 2],
@@ -247,11 +262,19 @@ impl Tank {
         y
     }
 
-    /// Frames `from..from + n` of `pair` (a stereo pair or one channel)
-    /// through the tank, `n` ≤ [`BLOCK`] and ≤ the shortest line; the wet
-    /// output goes to `s.wet`. `pre` is the pre-delay tap for the whole
-    /// piece (`Some(None)`: under one sample), or `None` to take each
-    /// sample's from `s.pre` (offset `at` in the chunk).
+    crate::simd::dispatch! {
+        /// One piece through the tank: `pair` (a stereo pair or one channel)
+        /// replaced by the mix of dry and wet over frames `p.from..p.from + p.n`.
+        fn run(&mut self, p: &Piece<'_>, pair: &mut [&mut [f32]], s: &mut Scratch);
+        /// [`run`](Self::run) with AVX2: the absorption filters four lines to
+        /// a vector, the Hadamard mix, the line writes and the output four
+        /// samples to a vector (same operations, same order, no fused
+        /// multiply-add, so the same output).
+        feature "avx2" fn run_avx2;
+        portable fn run_portable;
+    }
+
+    /// The body of [`run`](Self::run).
     ///
     /// The input high-pass memory is flushed of denormals at the end of the
     /// piece instead of every sample, where the flush lengthened the
@@ -264,42 +287,36 @@ impl Tank {
     /// near 0, so an unflushed memory would pass through `f32` subnormals in
     /// the wet output within a piece, and eight lines side by side pay
     /// little for it.
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &mut self,
-        hp: &BiquadCoeffs,
-        lengths: &[usize; LINES],
-        pre: Option<Option<Tap>>,
-        pair: &[&mut [f32]],
-        from: usize,
-        at: usize,
-        n: usize,
-        s: &mut Scratch,
-    ) {
+    #[inline(always)]
+    fn run_portable(&mut self, p: &Piece<'_>, pair: &mut [&mut [f32]], s: &mut Scratch) {
+        let (from, n) = (p.from, p.n);
         assert!(n <= BLOCK);
         // Input: high-pass into the pre-delay lines, one piece at a time (the
         // read positions are then `n − 1 − i` pushes further back).
-        let xl = &pair[0][from..from + n];
-        let xr = pair.get(1).map_or(xl, |c| &c[from..from + n]);
-        let [il, ir] = &mut s.inject;
-        let [sl, sr] = &mut self.hp;
-        for ((l, r), (&xl, &xr)) in il.iter_mut().zip(ir.iter_mut()).zip(xl.iter().zip(xr)) {
-            *l = Self::high_pass(hp, sl, f64::from(xl));
-            *r = Self::high_pass(hp, sr, f64::from(xr));
+        {
+            let xl = &pair[0][from..from + n];
+            let xr = pair.get(1).map_or(xl, |c| &c[from..from + n]);
+            let [il, ir] = &mut s.inject;
+            // Local copies: the memories stay in registers.
+            let [mut sl, mut sr] = self.hp;
+            for ((l, r), (&xl, &xr)) in il.iter_mut().zip(ir.iter_mut()).zip(xl.iter().zip(xr)) {
+                *l = Self::high_pass(p.hp, &mut sl, f64::from(xl));
+                *r = Self::high_pass(p.hp, &mut sr, f64::from(xr));
+            }
+            self.hp = [flush(sl), flush(sr)];
         }
-        self.hp = self.hp.map(flush);
         for (line, x) in self.pre.iter_mut().zip(&s.inject) {
             line.push_run(&x[..n]);
         }
         for (line, x) in self.pre.iter().zip(&mut s.inject) {
             let x = &mut x[..n];
-            match pre {
+            match p.pre {
                 Some(Some(tap)) => line.read_tap_back(tap, x),
                 Some(None) => line.read_run(n, x),
                 None => {
                     for (i, x) in x.iter_mut().enumerate() {
                         let ago = n - 1 - i;
-                        *x = match self.pre_tap(s.pre[at + i]) {
+                        *x = match self.pre_tap(s.pre[p.at + i]) {
                             Some(tap) => line.read_tap_ago(tap, ago),
                             None => line.read(1 + ago),
                         };
@@ -307,25 +324,36 @@ impl Tank {
                 }
             }
         }
-        self.run_lines(lengths, s, n);
+        self.run_lines(p.lengths, s, n);
+        // Dry/wet mix with M/S width.
+        let [wl, wr] = &s.wet;
+        let (width, mix) = (&s.width[p.at..p.at + n], &s.mix[p.at..p.at + n]);
+        if let [l, r] = pair {
+            let (l, r) = (&mut l[from..from + n], &mut r[from..from + n]);
+            for i in 0..n {
+                let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
+                let m = 0.5 * (wl[i] + wr[i]);
+                let s = 0.5 * (wl[i] - wr[i]) * width[i];
+                l[i] = (xl + mix[i] * (m + s - xl)) as f32;
+                r[i] = (xr + mix[i] * (m - s - xr)) as f32;
+            }
+        } else {
+            for (i, l) in pair[0][from..from + n].iter_mut().enumerate() {
+                let xl = f64::from(*l);
+                let m = 0.5 * (wl[i] + wr[i]);
+                let s = 0.5 * (wl[i] - wr[i]) * width[i];
+                *l = (xl + mix[i] * (m + s - xl)) as f32;
+            }
+        }
     }
 
-    crate::simd::dispatch! {
-        /// The network for one piece of `n` samples whose pre-delayed input
-        /// is in `s.inject`: the wet output to `s.wet`.
-        fn run_lines(&mut self, lengths: &[usize; LINES], s: &mut Scratch, n: usize);
-        /// [`run_lines`](Self::run_lines) with AVX2: the absorption filters
-        /// four lines to a vector, the Hadamard mix four samples to a vector
-        /// (same operations, same order, no fused multiply-add).
-        feature "avx2" fn run_lines_avx2;
-        portable fn run_lines_portable;
-    }
-
+    /// The network for one piece of `n` samples whose pre-delayed input is
+    /// in `s.inject`: the wet output to `s.wet`.
     // Indexing: the loops run across the lines of one sample of arrays held
     // line by line, which an iterator over one of them does not express.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn run_lines_portable(&mut self, lengths: &[usize; LINES], s: &mut Scratch, n: usize) {
+    fn run_lines(&mut self, lengths: &[usize; LINES], s: &mut Scratch, n: usize) {
         assert!(n <= BLOCK);
         let Scratch {
             taps,
@@ -439,6 +467,15 @@ impl From<&ReverbParams> for Clamped {
     }
 }
 
+/// The smoother's next `out.len()` values.
+fn ramp_into(smoother: &mut LinearSmoother, out: &mut [f64]) {
+    if smoother.is_ramping() {
+        out.iter_mut().for_each(|o| *o = smoother.next_value());
+    } else {
+        out.fill(smoother.value());
+    }
+}
+
 fn line_lengths(size: f64, sr: f64) -> [usize; LINES] {
     BASE_MS.map(|ms| ((ms * size * 0.001 * sr).round() as usize).max(4))
 }
@@ -494,36 +531,22 @@ impl Processor for Reverb {
                     .first()
                     .and_then(|t| t.pre_tap(self.predelay.value()))
             });
-            for i in 0..len {
-                s.pre[i] = self.predelay.next_value();
-                s.width[i] = self.width.next_value();
-                s.mix[i] = self.mix.next_value();
-            }
+            ramp_into(&mut self.predelay, &mut s.pre[..len]);
+            ramp_into(&mut self.width, &mut s.width[..len]);
+            ramp_into(&mut self.mix, &mut s.mix[..len]);
             for (pair, tank) in channels.chunks_mut(2).zip(&mut self.tanks) {
                 let mut at = 0;
                 while at < len {
                     let n = piece.min(len - at);
-                    let from = start + at;
-                    tank.run(&self.input_hp, &self.lengths, steady, pair, from, at, n, s);
-                    let [wl, wr] = &s.wet;
-                    let (width, mix) = (&s.width[at..at + n], &s.mix[at..at + n]);
-                    if let [l, r] = pair {
-                        let (l, r) = (&mut l[from..from + n], &mut r[from..from + n]);
-                        for i in 0..n {
-                            let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
-                            let m = 0.5 * (wl[i] + wr[i]);
-                            let s = 0.5 * (wl[i] - wr[i]) * width[i];
-                            l[i] = (xl + mix[i] * (m + s - xl)) as f32;
-                            r[i] = (xr + mix[i] * (m - s - xr)) as f32;
-                        }
-                    } else {
-                        for (i, l) in pair[0][from..from + n].iter_mut().enumerate() {
-                            let xl = f64::from(*l);
-                            let m = 0.5 * (wl[i] + wr[i]);
-                            let s = 0.5 * (wl[i] - wr[i]) * width[i];
-                            *l = (xl + mix[i] * (m + s - xl)) as f32;
-                        }
-                    }
+                    let p = Piece {
+                        hp: &self.input_hp,
+                        lengths: &self.lengths,
+                        pre: steady,
+                        from: start + at,
+                        at,
+                        n,
+                    };
+                    tank.run(&p, pair, s);
                     at += n;
                 }
             }
