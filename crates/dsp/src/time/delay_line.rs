@@ -93,7 +93,7 @@ impl DelayLine {
     /// reaches was pushed before the run starts). A feedback network whose
     /// shortest loop is longer than a block reads each line this way for the
     /// whole block and then pushes the block with [`push_run`](Self::push_run).
-    #[inline]
+    #[inline(always)]
     pub fn read_run(&self, delay: usize, out: &mut [f64]) {
         debug_assert!(out.len() <= delay && delay <= self.buf.len());
         let start = self.write.wrapping_sub(delay) & self.mask;
@@ -103,7 +103,7 @@ impl DelayLine {
     }
 
     /// [`push`](Self::push) each of `xs` in turn (flushed the same way).
-    #[inline]
+    #[inline(always)]
     pub fn push_run(&mut self, xs: &[f64]) {
         debug_assert!(xs.len() <= self.buf.len());
         let start = self.write;
@@ -119,7 +119,7 @@ impl DelayLine {
     /// stay within the line). In one piece the four Hermite neighbours of the
     /// samples are four overlapping runs, so the loop vectorises across
     /// samples; the arithmetic per sample is exactly `read_tap`'s.
-    #[inline]
+    #[inline(always)]
     pub fn read_tap_back(&self, tap: Tap, out: &mut [f64]) {
         let n = out.len();
         debug_assert!(tap.whole + n + 2 <= self.buf.len());
@@ -128,8 +128,9 @@ impl DelayLine {
         // one's nearest (delay `whole − 1`).
         let start = self.write.wrapping_sub(tap.whole + n + 1) & self.mask;
         if let Some(run) = self.buf.get(start..start + n + 3) {
-            for (o, w) in out.iter_mut().zip(run.windows(4)) {
-                let [x2, x1, x0, xm1] = [w[0], w[1], w[2], w[3]].map(f64::from);
+            let (x2, x1, x0, xm1) = (&run[..n], &run[1..n + 1], &run[2..n + 2], &run[3..]);
+            for (i, o) in out.iter_mut().enumerate() {
+                let [xm1, x0, x1, x2] = [xm1[i], x0[i], x1[i], x2[i]].map(f64::from);
                 *o = hermite(xm1, x0, x1, x2, tap.frac);
             }
         } else {

@@ -175,7 +175,7 @@ struct Scratch {
     taps: [[f64; BLOCK]; LINES],
     /// Per line: what is written into it for each sample.
     feed: [[f64; BLOCK]; LINES],
-    /// The high-passed, pre-delayed input, left and right.
+    /// The high-passed input, left and right, then (in place) pre-delayed.
     inject: [[f64; BLOCK]; 2],
     /// The wet output, left and right.
     wet: [[f64; BLOCK]; 2],
@@ -274,7 +274,32 @@ impl Tank {
         portable fn run_portable;
     }
 
-    /// The body of [`run`](Self::run).
+    /// The body of [`run`](Self::run), in stages over the whole piece.
+    #[inline(always)]
+    fn run_portable(&mut self, p: &Piece<'_>, pair: &mut [&mut [f32]], s: &mut Scratch) {
+        let (from, n) = (p.from, p.n);
+        assert!(n <= BLOCK);
+        // Every line's output for the piece, written before it began.
+        for ((line, &len), t) in self.lines.iter().zip(p.lengths).zip(&mut s.taps) {
+            line.read_run(len, &mut t[..n]);
+        }
+        let xl = &pair[0][from..from + n];
+        let xr = pair.get(1).map_or(xl, |c| &c[from..from + n]);
+        self.filter(p.hp, xl, xr, s);
+        self.pre_delay(p, s);
+        self.mix_lines(s, n);
+        for (line, f) in self.lines.iter_mut().zip(&s.feed) {
+            line.push_run(&f[..n]);
+        }
+        mix_out(p, pair, s);
+    }
+
+    /// The input high-pass (`xl`, `xr` → `s.inject`) and the absorption
+    /// filters (`s.taps` in place), the eight lines side by side.
+    ///
+    /// One loop for both: each is a recursion whose latency (about ten
+    /// cycles a sample) exceeds its arithmetic, and they do not depend on
+    /// each other, so together they take hardly longer than either alone.
     ///
     /// The input high-pass memory is flushed of denormals at the end of the
     /// piece instead of every sample, where the flush lengthened the
@@ -285,26 +310,37 @@ impl Tank {
     /// the output is the same unless the input itself is near −600 dBFS. The
     /// absorption filters keep their flush every sample: their poles can be
     /// near 0, so an unflushed memory would pass through `f32` subnormals in
-    /// the wet output within a piece, and eight lines side by side pay
-    /// little for it.
+    /// the wet output within a piece.
+    // Indexing: the loop runs across the lines of one sample of arrays held
+    // line by line, which an iterator over one of them does not express.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn run_portable(&mut self, p: &Piece<'_>, pair: &mut [&mut [f32]], s: &mut Scratch) {
-        let (from, n) = (p.from, p.n);
-        assert!(n <= BLOCK);
-        // Input: high-pass into the pre-delay lines, one piece at a time (the
-        // read positions are then `n − 1 − i` pushes further back).
-        {
-            let xl = &pair[0][from..from + n];
-            let xr = pair.get(1).map_or(xl, |c| &c[from..from + n]);
-            let [il, ir] = &mut s.inject;
-            // Local copies: the memories stay in registers.
-            let [mut sl, mut sr] = self.hp;
-            for ((l, r), (&xl, &xr)) in il.iter_mut().zip(ir.iter_mut()).zip(xl.iter().zip(xr)) {
-                *l = Self::high_pass(p.hp, &mut sl, f64::from(xl));
-                *r = Self::high_pass(p.hp, &mut sr, f64::from(xr));
+    fn filter(&mut self, hp: &BiquadCoeffs, xl: &[f32], xr: &[f32], s: &mut Scratch) {
+        let n = xl.len();
+        assert!(n <= BLOCK && xr.len() == n);
+        let Scratch { taps, inject, .. } = s;
+        let [il, ir] = inject;
+        // Local copies: the memories stay in registers.
+        let [mut sl, mut sr] = self.hp;
+        let Absorb { b0, a1, y1 } = &mut self.absorb;
+        let mut y = *y1;
+        for i in 0..n {
+            il[i] = Self::high_pass(hp, &mut sl, f64::from(xl[i]));
+            ir[i] = Self::high_pass(hp, &mut sr, f64::from(xr[i]));
+            for k in 0..LINES {
+                y[k] = flush(b0[k] * taps[k][i] - a1[k] * y[k]);
+                taps[k][i] = y[k];
             }
-            self.hp = [flush(sl), flush(sr)];
         }
+        *y1 = y;
+        self.hp = [flush(sl), flush(sr)];
+    }
+
+    /// The high-passed input (`s.inject`) through the pre-delay, in place:
+    /// pushed for the whole piece, then read `n − 1 − i` pushes further back.
+    #[inline(always)]
+    fn pre_delay(&mut self, p: &Piece<'_>, s: &mut Scratch) {
+        let n = p.n;
         for (line, x) in self.pre.iter_mut().zip(&s.inject) {
             line.push_run(&x[..n]);
         }
@@ -324,36 +360,14 @@ impl Tank {
                 }
             }
         }
-        self.run_lines(p.lengths, s, n);
-        // Dry/wet mix with M/S width.
-        let [wl, wr] = &s.wet;
-        let (width, mix) = (&s.width[p.at..p.at + n], &s.mix[p.at..p.at + n]);
-        if let [l, r] = pair {
-            let (l, r) = (&mut l[from..from + n], &mut r[from..from + n]);
-            for i in 0..n {
-                let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
-                let m = 0.5 * (wl[i] + wr[i]);
-                let s = 0.5 * (wl[i] - wr[i]) * width[i];
-                l[i] = (xl + mix[i] * (m + s - xl)) as f32;
-                r[i] = (xr + mix[i] * (m - s - xr)) as f32;
-            }
-        } else {
-            for (i, l) in pair[0][from..from + n].iter_mut().enumerate() {
-                let xl = f64::from(*l);
-                let m = 0.5 * (wl[i] + wr[i]);
-                let s = 0.5 * (wl[i] - wr[i]) * width[i];
-                *l = (xl + mix[i] * (m + s - xl)) as f32;
-            }
-        }
     }
 
-    /// The network for one piece of `n` samples whose pre-delayed input is
-    /// in `s.inject`: the wet output to `s.wet`.
-    // Indexing: the loops run across the lines of one sample of arrays held
-    // line by line, which an iterator over one of them does not express.
+    /// The lines' filtered outputs (`s.taps`) to the wet output (`s.wet`)
+    /// and, through the Hadamard matrix plus the pre-delayed input, to what
+    /// the lines are fed (`s.feed`); four samples to a vector.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn run_lines(&mut self, lengths: &[usize; LINES], s: &mut Scratch, n: usize) {
+    fn mix_lines(&self, s: &mut Scratch, n: usize) {
         assert!(n <= BLOCK);
         let Scratch {
             taps,
@@ -362,19 +376,6 @@ impl Tank {
             wet,
             ..
         } = s;
-        // Every line's output for the piece, written before it began.
-        for ((line, &len), t) in self.lines.iter().zip(lengths).zip(taps.iter_mut()) {
-            line.read_run(len, &mut t[..n]);
-        }
-        let Absorb { b0, a1, y1 } = &mut self.absorb;
-        let mut y = *y1;
-        for i in 0..n {
-            for k in 0..LINES {
-                y[k] = flush(b0[k] * taps[k][i] - a1[k] * y[k]);
-                taps[k][i] = y[k];
-            }
-        }
-        *y1 = y;
         let scale = 1.0 / (LINES as f64).sqrt();
         for i in 0..n {
             let mut v: [f64; LINES] = std::array::from_fn(|k| taps[k][i]);
@@ -391,8 +392,30 @@ impl Tank {
                 feed[k][i] = v[k] + inject[k % 2][i];
             }
         }
-        for (line, f) in self.lines.iter_mut().zip(feed.iter()) {
-            line.push_run(&f[..n]);
+    }
+}
+
+/// Dry (`pair`) and wet (`s.wet`) mixed over the piece, the wet with M/S width.
+#[inline(always)]
+fn mix_out(p: &Piece<'_>, pair: &mut [&mut [f32]], s: &Scratch) {
+    let (from, n) = (p.from, p.n);
+    let [wl, wr] = &s.wet;
+    let (width, mix) = (&s.width[p.at..p.at + n], &s.mix[p.at..p.at + n]);
+    if let [l, r] = pair {
+        let (l, r) = (&mut l[from..from + n], &mut r[from..from + n]);
+        for i in 0..n {
+            let (xl, xr) = (f64::from(l[i]), f64::from(r[i]));
+            let m = 0.5 * (wl[i] + wr[i]);
+            let s = 0.5 * (wl[i] - wr[i]) * width[i];
+            l[i] = (xl + mix[i] * (m + s - xl)) as f32;
+            r[i] = (xr + mix[i] * (m - s - xr)) as f32;
+        }
+    } else {
+        for (i, l) in pair[0][from..from + n].iter_mut().enumerate() {
+            let xl = f64::from(*l);
+            let m = 0.5 * (wl[i] + wr[i]);
+            let s = 0.5 * (wl[i] - wr[i]) * width[i];
+            *l = (xl + mix[i] * (m + s - xl)) as f32;
         }
     }
 }
