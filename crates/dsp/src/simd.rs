@@ -38,6 +38,10 @@
 /// The receiver may be `&mut self` or absent (a free function); `-> Ret` is
 /// optional; attributes and docs before each `fn` go onto that function. On
 /// other architectures only `process` exists and it calls the portable body.
+///
+/// Exported (as `mixmaster_dsp::dispatch!`) so that the engine's own sample
+/// loops (faders, bus sums) get the same treatment under the same rules.
+#[macro_export]
 macro_rules! dispatch {
     (
         $(#[$meta:meta])*
@@ -91,7 +95,7 @@ macro_rules! dispatch {
     };
 }
 
-pub(crate) use dispatch;
+pub(crate) use crate::dispatch;
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 use mixmaster_dsp::stereo::{PanLaw, balance_gains, pan_gains};
 use mixmaster_dsp::units::db_to_gain;
 
+use super::sample_loops::{pan_then_gain, scale, scale_each};
 use super::session::{Automation, AutomationParam};
 
 /// A piecewise-linear envelope over session frames.
@@ -147,17 +148,8 @@ impl Fader {
         let g = db_to_gain(self.gain_db);
         let sides = [(&input[0][..n], gl), (&input[input.len() - 1][..n], gr)];
         for ((o, p), (x, gp)) in out.iter_mut().zip(panned.iter_mut()).zip(sides) {
-            if keep_panned {
-                for ((y, q), v) in o[..n].iter_mut().zip(&mut p[..n]).zip(x) {
-                    *q = (f64::from(*v) * gp) as f32;
-                    *y = (f64::from(*q) * g) as f32;
-                }
-            } else {
-                for (y, v) in o[..n].iter_mut().zip(x) {
-                    let q = (f64::from(*v) * gp) as f32;
-                    *y = (f64::from(q) * g) as f32;
-                }
-            }
+            let p = keep_panned.then(|| &mut p[..n]);
+            pan_then_gain(x, gp, g, p, &mut o[..n]);
         }
     }
 
@@ -167,9 +159,8 @@ impl Fader {
             None => {
                 let g = db_to_gain(self.gain_db);
                 for (o, p) in out.iter_mut().zip(panned) {
-                    for (y, x) in o[..n].iter_mut().zip(&p[..n]) {
-                        *y = (f64::from(*x) * g) as f32;
-                    }
+                    o[..n].copy_from_slice(&p[..n]);
+                    scale(&mut o[..n], g);
                 }
             }
             Some(env) => {
@@ -178,9 +169,7 @@ impl Fader {
                     *g = db_to_gain(*g);
                 }
                 for (o, p) in out.iter_mut().zip(panned) {
-                    for ((y, x), g) in o[..n].iter_mut().zip(&p[..n]).zip(&self.scratch_gain) {
-                        *y = (f64::from(*x) * g) as f32;
-                    }
+                    scale_each(&p[..n], &self.scratch_gain[..n], &mut o[..n]);
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! - [`validate`]: parsing and checks, errors at line and column;
 //! - [`init`]: a starting session from a folder of stems ([`roles`] guesses roles);
 //! - [`render`]: the streaming graph, latency compensation, headroom and stems
-//!   (built from [`source`], [`automation`] and [`pdc`]; the 8× headroom meter is `mixmaster_analysis::true_peak`).
+//!   (built from [`source`], [`automation`], [`pdc`] and the AVX2-dispatched `sample_loops`; the 8× headroom meter is `mixmaster_analysis::true_peak`).
 
 pub mod automation;
 pub mod init;
@@ -13,6 +13,7 @@ pub mod inserts;
 pub mod pdc;
 pub mod render;
 pub mod roles;
+mod sample_loops;
 pub mod session;
 pub mod source;
 pub mod validate;

@@ -52,6 +52,7 @@ use serde::Serialize;
 
 use super::automation::Fader;
 use super::pdc::PathDelay;
+use super::sample_loops::{accumulate, scale};
 use super::session::{MASTER, Polarity, Session};
 use super::source::TrackSource;
 use super::validate;
@@ -172,16 +173,7 @@ impl Edge {
             src
         };
         for (d, x) in dst.iter_mut().zip(input) {
-            let (d, x) = (&mut d[range.clone()], &x[range.clone()]);
-            if self.gain == 1.0 {
-                for (y, v) in d.iter_mut().zip(x) {
-                    *y += v;
-                }
-            } else {
-                for (y, v) in d.iter_mut().zip(x) {
-                    *y += v * self.gain;
-                }
-            }
+            accumulate(&mut d[range.clone()], &x[range.clone()], self.gain);
         }
     }
 }
@@ -581,9 +573,7 @@ impl Mixer {
         }
         for stem in &self.stem_buf {
             for (m, s) in self.master_buf.iter_mut().zip(stem) {
-                for (y, x) in m[..n].iter_mut().zip(&s[..n]) {
-                    *y += x;
-                }
+                accumulate(&mut m[..n], &s[..n], 1.0);
             }
         }
         let mut slices: Vec<&mut [f32]> = self.master_buf.iter_mut().map(|c| &mut c[..n]).collect();
@@ -707,9 +697,7 @@ impl CopyJob {
                 break;
             }
             for ch in &mut self.buf {
-                for x in ch.iter_mut() {
-                    *x = (f64::from(*x) * gain) as f32;
-                }
+                scale(ch, gain);
             }
             self.writer.write_block(&[&self.buf[0], &self.buf[1]])?;
             done += n;
