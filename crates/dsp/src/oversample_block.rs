@@ -168,6 +168,15 @@ fn pair_of_taps<const G: usize>(
     }
 }
 
+/// `b` if it is larger than `a`, else `a`: one vector `max` instruction,
+/// without the NaN fix-up `f32::max` needs. A NaN `b` is ignored, like
+/// `f32::max` does, so a maximum taken from a non-NaN start (0 or a peak)
+/// equals `f32::max`'s.
+#[inline(always)]
+fn larger(a: f32, b: f32) -> f32 {
+    if b > a { b } else { a }
+}
+
 #[inline(always)]
 fn flushed(x: f32) -> f32 {
     if x.abs() < FLUSH { 0.0 } else { x }
@@ -266,10 +275,10 @@ impl UpStage {
         assert_eq!(4 * peaks.len(), n, "four inputs per peak");
         let even = &self.buf[self.m - 1..self.m - 1 + n];
         for (o, &e) in self.odd[..n].iter_mut().zip(even) {
-            *o = o.abs().max(e.abs());
+            *o = larger(larger(0.0, o.abs()), e.abs());
         }
-        for (p, group) in peaks.iter_mut().zip(self.odd[..n].chunks_exact(4)) {
-            *p = p.max(group[0].max(group[1]).max(group[2].max(group[3])));
+        for (p, g) in peaks.iter_mut().zip(self.odd[..n].chunks_exact(4)) {
+            *p = p.max(larger(larger(g[0], g[1]), larger(g[2], g[3])));
         }
         self.shift(n);
     }
