@@ -6,7 +6,7 @@ use crate::processor::{ProcessSpec, Processor};
 use crate::smooth::LinearSmoother;
 use crate::units::ms_to_samples;
 
-use super::delay_line::DelayLine;
+use super::delay_line::{DelayLine, Tap};
 
 /// Longest delay, seconds (a dotted whole note at 45 BPM).
 pub const MAX_DELAY_S: f64 = 8.0;
@@ -135,6 +135,14 @@ struct Voice {
 
 /// The delay processor (any channel count; ping-pong works on channel pairs).
 /// Latency 0: the dry path is not delayed.
+///
+/// **Block processing.** An echo read now was written at least one delay
+/// ago, so a piece of frames no longer than the delay (less one sample)
+/// reads all its echoes first, as contiguous runs, then runs the loop
+/// filters (two voices side by side: their recursions are latency bound),
+/// then writes the lines and the output, each over the whole piece. Each
+/// frame goes through exactly the arithmetic of a frame-by-frame loop (same
+/// operations, same order), so the output does not depend on the block size.
 #[derive(Debug, Clone)]
 pub struct Delay {
     params: DelayParams,
@@ -145,6 +153,7 @@ pub struct Delay {
     low_cut: Option<BiquadCoeffs>,
     high_cut: Option<BiquadCoeffs>,
     voices: Vec<Voice>,
+    scratch: Box<Scratch>,
 }
 
 impl Delay {
@@ -159,6 +168,7 @@ impl Delay {
             low_cut: None,
             high_cut: None,
             voices: Vec::new(),
+            scratch: Scratch::new(),
         }
     }
 
@@ -209,12 +219,169 @@ fn mix_gain(pct: f64) -> f64 {
     }
 }
 
-impl Voice {
-    /// The loop filters applied to a repeat before it is fed back.
-    #[inline]
-    fn filter(&mut self, lc: Option<&BiquadCoeffs>, hc: Option<&BiquadCoeffs>, x: f64) -> f64 {
-        let x = lc.map_or(x, |c| self.low_cut.process(c, x));
-        hc.map_or(x, |c| self.high_cut.process(c, x))
+/// The loop filters applied to a repeat before it is fed back (memories
+/// passed in so that a piece's loop keeps them in registers).
+#[inline(always)]
+fn loop_filter(
+    lc: Option<&BiquadCoeffs>,
+    hc: Option<&BiquadCoeffs>,
+    low: &mut BiquadState,
+    high: &mut BiquadState,
+    x: f64,
+) -> f64 {
+    let x = lc.map_or(x, |c| low.process(c, x));
+    hc.map_or(x, |c| high.process(c, x))
+}
+
+/// The smoother's next `out.len()` values.
+fn ramp_into(smoother: &mut LinearSmoother, out: &mut [f64]) {
+    if smoother.is_ramping() {
+        out.iter_mut().for_each(|o| *o = smoother.next_value());
+    } else {
+        out.fill(smoother.value());
+    }
+}
+
+/// Most frames processed as one chunk.
+const BLOCK: usize = 128;
+
+/// Per-chunk working memory (in the processor, so `process` neither
+/// allocates nor clears a stack frame of this size).
+#[derive(Clone)]
+struct Scratch {
+    /// Delay (samples), feedback and mix for each frame (from the smoothers).
+    delay: [f64; BLOCK],
+    feedback: [f64; BLOCK],
+    mix: [f64; BLOCK],
+    /// Per lane of a piece: the echo read from the line.
+    echo: [[f64; BLOCK]; 2],
+    /// Per lane: the filtered repeat, then (in place) what the line is fed.
+    feed: [[f64; BLOCK]; 2],
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scratch").finish_non_exhaustive()
+    }
+}
+
+impl Scratch {
+    fn new() -> Box<Self> {
+        Box::new(Self {
+            delay: [0.0; BLOCK],
+            feedback: [0.0; BLOCK],
+            mix: [0.0; BLOCK],
+            echo: [[0.0; BLOCK]; 2],
+            feed: [[0.0; BLOCK]; 2],
+        })
+    }
+}
+
+/// One piece of a chunk: frames `from..from + n` of the channels, at offset
+/// `at` in the chunk's per-frame parameters, read through `tap` when the
+/// delay holds still (`None`: each frame's own).
+struct Piece {
+    tap: Option<Tap>,
+    from: usize,
+    at: usize,
+    n: usize,
+}
+
+impl Delay {
+    crate::simd::dispatch! {
+        /// One piece through the voices (see "Block processing" in the
+        /// [`Delay`] docs).
+        fn run(&mut self, p: &Piece, channels: &mut [&mut [f32]]);
+        /// [`run`](Self::run) with AVX2: the echo reads, the line writes and
+        /// the mix four frames to a vector (same operations, same order, no
+        /// fused multiply-add, so the same output).
+        feature "avx2" fn run_avx2;
+        portable fn run_portable;
+    }
+
+    #[inline(always)]
+    fn run_portable(&mut self, p: &Piece, channels: &mut [&mut [f32]]) {
+        let n_ch = channels.len().min(self.voices.len());
+        let s = &mut *self.scratch;
+        let (from, n) = (p.from, p.n);
+        assert!(n <= BLOCK);
+        let mut ch = 0;
+        while ch < n_ch {
+            // Two voices at a time: their loop filters (recursions, latency
+            // bound) then run side by side.
+            let lanes = if ch + 1 < n_ch { 2 } else { 1 };
+            let voices = &mut self.voices[ch..ch + lanes];
+            for (v, e) in voices.iter().zip(&mut s.echo) {
+                let e = &mut e[..n];
+                match p.tap {
+                    Some(tap) => v.line.read_tap_run(tap, e),
+                    None => {
+                        for (i, e) in e.iter_mut().enumerate() {
+                            *e = v.line.read_tap_ahead(v.line.tap(s.delay[p.at + i]), i);
+                        }
+                    }
+                }
+            }
+            let ping_pong = self.params.ping_pong && lanes == 2;
+            let (lc, hc) = (self.low_cut.as_ref(), self.high_cut.as_ref());
+            {
+                // Ping-pong: the left line takes the right's repeat and the
+                // right the left's, so echoes alternate sides.
+                let [ea, eb] = &s.echo;
+                let (ea, eb) = if ping_pong { (eb, ea) } else { (ea, eb) };
+                let [fa, fb] = &mut s.feed;
+                // Local copies: the memories stay in registers.
+                let (mut la, mut ha) = (voices[0].low_cut, voices[0].high_cut);
+                if let [va, vb] = voices {
+                    let (mut lb, mut hb) = (vb.low_cut, vb.high_cut);
+                    for i in 0..n {
+                        fa[i] = loop_filter(lc, hc, &mut la, &mut ha, ea[i]);
+                        fb[i] = loop_filter(lc, hc, &mut lb, &mut hb, eb[i]);
+                    }
+                    (va.low_cut, va.high_cut) = (la, ha);
+                    (vb.low_cut, vb.high_cut) = (lb, hb);
+                } else {
+                    for i in 0..n {
+                        fa[i] = loop_filter(lc, hc, &mut la, &mut ha, ea[i]);
+                    }
+                    (voices[0].low_cut, voices[0].high_cut) = (la, ha);
+                }
+            }
+            let fbk = &s.feedback[p.at..p.at + n];
+            let mix = &s.mix[p.at..p.at + n];
+            if ping_pong {
+                let [xl, xr] = &mut channels[ch..ch + 2] else {
+                    unreachable!("two lanes")
+                };
+                let (xl, xr) = (&mut xl[from..from + n], &mut xr[from..from + n]);
+                let [fl, fr] = &mut s.feed;
+                let [wl, wr] = &s.echo;
+                for i in 0..n {
+                    let (l, r) = (f64::from(xl[i]), f64::from(xr[i]));
+                    fl[i] = 0.5 * (l + r) + fbk[i] * fl[i];
+                    fr[i] *= fbk[i];
+                    xl[i] = (l + mix[i] * (wl[i] - l)) as f32;
+                    xr[i] = (r + mix[i] * (wr[i] - r)) as f32;
+                }
+            } else {
+                for ((x, f), w) in channels[ch..ch + lanes]
+                    .iter_mut()
+                    .zip(&mut s.feed)
+                    .zip(&s.echo)
+                {
+                    let x = &mut x[from..from + n];
+                    for i in 0..n {
+                        let d = f64::from(x[i]);
+                        f[i] = d + fbk[i] * f[i];
+                        x[i] = (d + mix[i] * (w[i] - d)) as f32;
+                    }
+                }
+            }
+            for (v, f) in voices.iter_mut().zip(&s.feed) {
+                v.line.push_run(&f[..n]);
+            }
+            ch += lanes;
+        }
     }
 }
 
@@ -239,51 +406,42 @@ impl Processor for Delay {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let frames = channels.first().map_or(0, |c| c.len());
-        let n_ch = channels.len().min(self.voices.len());
-        let ping_pong = self.params.ping_pong;
-        let (lc, hc) = (self.low_cut.as_ref(), self.high_cut.as_ref());
-        // Frame-major: the smoothers advance once per frame for all channels,
-        // and ping-pong couples channel pairs within a frame.
-        // A delay time at rest is converted to its read position once.
-        let steady = !self.delay_samples.is_ramping();
-        let fixed = self
-            .voices
-            .first()
-            .map(|v| v.line.tap(self.delay_samples.value()));
-        #[allow(clippy::needless_range_loop)]
-        for i in 0..frames {
-            let d = self.delay_samples.next_value();
-            let fb = self.feedback.next_value();
-            let mix = self.mix.next_value();
-            let mut ch = 0;
-            while ch < n_ch {
-                if ping_pong && ch + 1 < n_ch {
-                    let (xl, xr) = (f64::from(channels[ch][i]), f64::from(channels[ch + 1][i]));
-                    let (vl, vr) = self.voices.split_at_mut(ch + 1);
-                    let (vl, vr) = (&mut vl[ch], &mut vr[0]);
-                    let tap = fixed.filter(|_| steady).unwrap_or_else(|| vl.line.tap(d));
-                    let wl = vl.line.read_tap(tap);
-                    let wr = vr.line.read_tap(tap);
-                    // Left line takes the mono input plus the right's repeat,
-                    // the right line takes the left's: echoes alternate sides.
-                    let fl = vl.filter(lc, hc, wr);
-                    let fr = vr.filter(lc, hc, wl);
-                    vl.line.push(0.5 * (xl + xr) + fb * fl);
-                    vr.line.push(fb * fr);
-                    channels[ch][i] = (xl + mix * (wl - xl)) as f32;
-                    channels[ch + 1][i] = (xr + mix * (wr - xr)) as f32;
-                    ch += 2;
-                } else {
-                    let x = f64::from(channels[ch][i]);
-                    let v = &mut self.voices[ch];
-                    let tap = fixed.filter(|_| steady).unwrap_or_else(|| v.line.tap(d));
-                    let w = v.line.read_tap(tap);
-                    let f = v.filter(lc, hc, w);
-                    v.line.push(x + fb * f);
-                    channels[ch][i] = (x + mix * (w - x)) as f32;
-                    ch += 1;
+        let mut start = 0;
+        while start < frames {
+            let len = BLOCK.min(frames - start);
+            // A delay time at rest is converted to its read position once.
+            let fixed = (!self.delay_samples.is_ramping())
+                .then(|| self.voices.first())
+                .flatten()
+                .map(|v| v.line.tap(self.delay_samples.value()));
+            let s = &mut *self.scratch;
+            ramp_into(&mut self.delay_samples, &mut s.delay[..len]);
+            ramp_into(&mut self.feedback, &mut s.feedback[..len]);
+            ramp_into(&mut self.mix, &mut s.mix[..len]);
+            // A piece reads all its echoes before it writes: no longer than
+            // the shortest delay in it, less one sample (the interpolation's
+            // newest neighbour).
+            let shortest = match (fixed, self.voices.first()) {
+                (Some(tap), _) => tap.whole(),
+                (None, Some(v)) => {
+                    let d = s.delay[..len].iter().copied().fold(f64::INFINITY, f64::min);
+                    v.line.tap(d).whole()
                 }
+                (None, None) => 2,
+            };
+            let mut at = 0;
+            while at < len {
+                let n = (shortest - 1).min(len - at);
+                let p = Piece {
+                    tap: fixed,
+                    from: start + at,
+                    at,
+                    n,
+                };
+                self.run(&p, channels);
+                at += n;
             }
+            start += len;
         }
     }
 

@@ -11,6 +11,13 @@ pub struct Tap {
     frac: f64,
 }
 
+impl Tap {
+    /// The whole samples of the delay.
+    pub fn whole(&self) -> usize {
+        self.whole
+    }
+}
+
 /// A circular delay line of `f32` samples.
 #[derive(Debug, Clone, Default)]
 pub struct DelayLine {
@@ -113,20 +120,21 @@ impl DelayLine {
         self.write = (start + xs.len()) & self.mask;
     }
 
-    /// What [`read_tap`](Self::read_tap)`(tap)` returned right after each of
-    /// the last `out.len()` pushes, oldest first, for a block that pushed
-    /// its input before reading it (the tap's delay plus `out.len()` must
-    /// stay within the line). In one piece the four Hermite neighbours of the
+    /// What [`read_tap`](Self::read_tap)`(tap)` will return before each of
+    /// the next `out.len()` pushes, read now: a feedback loop longer than a
+    /// block reads the block's echoes before it pushes the block. The tap
+    /// must reach only samples already pushed (`out.len()` ≤ the tap's
+    /// whole delay − 1). In one piece the four Hermite neighbours of the
     /// samples are four overlapping runs, so the loop vectorises across
     /// samples; the arithmetic per sample is exactly `read_tap`'s.
     #[inline(always)]
-    pub fn read_tap_back(&self, tap: Tap, out: &mut [f64]) {
+    pub fn read_tap_run(&self, tap: Tap, out: &mut [f64]) {
         let n = out.len();
-        debug_assert!(tap.whole + n + 2 <= self.buf.len());
-        // The oldest output's farthest neighbour (delay `whole + 2` one
-        // push after it was pushed, so `whole + n + 1` now) and the newest
-        // one's nearest (delay `whole − 1`).
-        let start = self.write.wrapping_sub(tap.whole + n + 1) & self.mask;
+        debug_assert!(n < tap.whole && tap.whole + 2 <= self.buf.len());
+        // The first output's farthest neighbour (delay `whole + 2`); the
+        // last one's nearest is `n + 2` samples on (delay `whole − 1` after
+        // `n − 1` pushes).
+        let start = self.write.wrapping_sub(tap.whole + 2) & self.mask;
         if let Some(run) = self.buf.get(start..start + n + 3) {
             let (x2, x1, x0, xm1) = (&run[..n], &run[1..n + 1], &run[2..n + 2], &run[3..]);
             for (i, o) in out.iter_mut().enumerate() {
@@ -134,10 +142,25 @@ impl DelayLine {
                 *o = hermite(xm1, x0, x1, x2, tap.frac);
             }
         } else {
-            for (ago, o) in out.iter_mut().rev().enumerate() {
-                *o = self.read_tap_ago(tap, ago);
+            for (ahead, o) in out.iter_mut().enumerate() {
+                *o = self.read_tap_ahead(tap, ahead);
             }
         }
+    }
+
+    /// What [`read_tap`](Self::read_tap)`(tap)` returned right after each of
+    /// the last `out.len()` pushes, oldest first, for a block that pushed
+    /// its input before reading it (the tap's delay plus `out.len()` must
+    /// stay within the line): [`read_tap_run`](Self::read_tap_run) from
+    /// `out.len() − 1` pushes back.
+    #[inline(always)]
+    pub fn read_tap_back(&self, tap: Tap, out: &mut [f64]) {
+        let back = out.len().saturating_sub(1);
+        let tap = Tap {
+            whole: tap.whole + back,
+            frac: tap.frac,
+        };
+        self.read_tap_run(tap, out);
     }
 
     /// What [`read_tap`](Self::read_tap)`(tap)` returned `ago` pushes ago.
@@ -145,6 +168,18 @@ impl DelayLine {
     pub fn read_tap_ago(&self, tap: Tap, ago: usize) -> f64 {
         self.read_tap(Tap {
             whole: tap.whole + ago,
+            frac: tap.frac,
+        })
+    }
+
+    /// What [`read_tap`](Self::read_tap)`(tap)` will return after `ahead`
+    /// more pushes (`ahead` < the tap's whole delay − 1, so that it reaches
+    /// only samples already pushed).
+    #[inline]
+    pub fn read_tap_ahead(&self, tap: Tap, ahead: usize) -> f64 {
+        debug_assert!(ahead + 1 < tap.whole);
+        self.read_tap(Tap {
+            whole: tap.whole - ahead,
             frac: tap.frac,
         })
     }
@@ -220,13 +255,16 @@ mod tests {
             let n = 19;
             let mut run = [0.0; 19];
             a.read_run(40, &mut run);
+            let tap = a.tap(23.75);
+            let mut ahead = [0.0; 19];
+            a.read_tap_run(tap, &mut ahead);
             let block: Vec<f64> = (0..n).map(|i| x(offset + 64 + i)).collect();
             a.push_run(&block);
-            let tap = a.tap(23.75);
             let mut back = [0.0; 19];
             a.read_tap_back(tap, &mut back);
             for i in 0..n {
                 assert_eq!(run[i], b.read(40), "offset {offset}, sample {i}");
+                assert_eq!(ahead[i], b.read_tap(tap), "offset {offset}, sample {i}");
                 b.push(block[i]);
                 assert_eq!(back[i], b.read_tap(tap), "offset {offset}, sample {i}");
                 assert_eq!(a.read_tap_ago(tap, n - 1 - i), back[i]);
