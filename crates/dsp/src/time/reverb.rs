@@ -137,16 +137,19 @@ fn hadamard8(v: &mut [f64; LINES]) {
 /// odd last channel gets its own tank fed and read in mono. Latency 0 (the
 /// dry path is not delayed; pre-delay is part of the effect).
 ///
-/// **Block processing.** Every line is longer than a block of [`BLOCK`]
-/// samples or is run in shorter pieces, so within a piece no line reads a
-/// sample written in the same piece: each line's output for the whole piece
-/// is one contiguous run read up front, then the absorption filters (the
-/// eight lines side by side), the output taps and the Hadamard mix run over
-/// the piece, and each line's input is written back as one run. Every sample
-/// goes through exactly the arithmetic of a sample-by-sample loop (same
-/// operations, same order), so the output does not depend on the block size;
-/// only the denormal flushing of the input high-pass moved from every sample
-/// to the end of every piece (see [`Tank::run`]).
+/// **Block processing.** The network runs in pieces of up to 128 samples
+/// (or of the shortest line's length, if shorter: only at very low sample
+/// rates), so within a piece no line reads a sample written in the same
+/// piece: each line's output for the whole piece is one contiguous run read
+/// up front, then the absorption filters (the eight lines side by side), the
+/// output taps and the Hadamard mix run over the piece, and each line's
+/// input is written back as one run. Every sample goes through exactly the
+/// arithmetic of a sample-by-sample loop (same operations, same order), so
+/// the host's block size does not change the output, except, as before,
+/// where the 32-sample redesign steps of a decay ramp fall (they count from
+/// the start of each `process` call). Only the denormal flushing of the
+/// input high-pass moved from every sample to the end of every piece (why
+/// that is safe: `Tank::filter` in the source).
 #[derive(Debug, Clone)]
 pub struct Reverb {
     params: ReverbParams,
