@@ -276,6 +276,14 @@ impl AudioReader {
         &self.info
     }
 
+    /// True when every sample this reader can produce is finite: integer PCM,
+    /// converted directly (an integer over its full scale is at most ±1). Callers
+    /// that refuse NaN and ±∞ can skip scanning such streams. Floating-point
+    /// PCM and everything symphonia decodes may hold them and return false.
+    pub fn samples_are_finite(&self) -> bool {
+        self.pcm.is_some_and(PcmLayout::is_integer)
+    }
+
     /// Number of packets skipped so far because the decoder rejected them.
     pub fn skipped_packets(&self) -> u64 {
         self.skipped

@@ -91,6 +91,12 @@ impl PcmLayout {
         (!shifted).then_some(layout)
     }
 
+    /// True for integer layouts: every sample they can hold converts to a
+    /// finite `f32` (at most ±1), so NaN and ±∞ cannot occur.
+    pub(crate) fn is_integer(self) -> bool {
+        !matches!(self, Self::F32Le | Self::F32Be | Self::F64Le | Self::F64Be)
+    }
+
     /// Converts the complete frames of the interleaved `bytes` into `planes` (one
     /// vector per channel, each cleared first; capacity is reused) and returns how
     /// many frames that was.

@@ -150,3 +150,33 @@ fn truncated_data_returns_what_decoded() {
         assert_eq!(x, i as f32 / 32_768.0);
     }
 }
+
+/// Integer PCM is declared finite (callers may skip scanning it for NaN and
+/// ±∞); float PCM, which can hold them, is not, and a float file holding a
+/// NaN does deliver it.
+#[test]
+fn only_integer_pcm_is_declared_finite() {
+    let dir = tempfile::tempdir().unwrap();
+    let nan = f32::NAN.to_le_bytes();
+    let cases: [(u16, u16, Vec<u8>, bool); 4] = [
+        (1, 16, vec![0x00, 0x80, 0xff, 0x7f], true),
+        (1, 24, vec![0x00, 0x00, 0x80, 0xff, 0xff, 0x7f], true),
+        (3, 32, [nan, 0.5f32.to_le_bytes()].concat(), false),
+        (
+            3,
+            64,
+            [f64::INFINITY.to_le_bytes(), 0.25f64.to_le_bytes()].concat(),
+            false,
+        ),
+    ];
+    for (i, (tag, bits, data, finite)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("case{i}.wav"));
+        std::fs::write(&path, wav_bytes(tag, 1, 44_100, bits, &data, false)).unwrap();
+        let mut reader = AudioReader::open(&path).unwrap();
+        assert_eq!(reader.samples_are_finite(), finite, "{bits}-bit, tag {tag}");
+        let mut block = vec![Vec::new()];
+        let got = reader.read_block(&mut block, 16).unwrap();
+        assert_eq!(got, 2, "{bits}-bit, tag {tag}");
+        assert_eq!(block[0].iter().all(|x| x.is_finite()), finite);
+    }
+}

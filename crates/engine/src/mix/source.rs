@@ -152,11 +152,21 @@ impl TrackSource {
         Ok(())
     }
 
+    /// [`first_non_finite`] of a block just decoded, unless the stem is
+    /// integer PCM, which cannot hold NaN or ±∞ (no need to scan it).
+    fn scan(&self, block: &[Vec<f32>], got: usize) -> Option<usize> {
+        if self.reader.samples_are_finite() {
+            None
+        } else {
+            first_non_finite(block, got)
+        }
+    }
+
     /// Decodes until the FIFO holds `n` frames or the file ends.
     fn fill(&mut self, n: usize) -> Result<()> {
         while !self.eof && self.fifo[0].len() < n {
             let got = self.reader.read_block(&mut self.read_buf, READ_FRAMES)?;
-            self.check_finite(first_non_finite(&self.read_buf, got), got)?;
+            self.check_finite(self.scan(&self.read_buf, got), got)?;
             let produced = match self.resampler.as_mut() {
                 Some(rs) if got > 0 => rs.process_block(&self.read_buf, &mut self.rs_buf)?,
                 Some(rs) => rs.flush(&mut self.rs_buf)?,
@@ -192,7 +202,7 @@ impl TrackSource {
                 return Ok(0);
             }
             let got = self.reader.read_block(out, n)?;
-            self.check_finite(first_non_finite(out, got), got)?;
+            self.check_finite(self.scan(out, got), got)?;
             // The reader is short only at the end of the stream.
             if got < n {
                 self.eof = true;
