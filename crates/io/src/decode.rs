@@ -75,9 +75,15 @@ pub struct AudioReader {
     /// Set for plain PCM: packets are converted directly, bypassing `decoder`.
     pcm: Option<PcmLayout>,
     track_id: u32,
-    /// The current decoded packet, one vector per channel.
+    /// The current decoded packet, one vector per channel (decoded streams).
     carry: Vec<Vec<f32>>,
-    /// Frames of `carry` already handed out.
+    /// The current packet's bytes (plain PCM): converted straight into the
+    /// caller's block as it is handed out, not into `carry` first (that copy
+    /// was ≈ 2 % of a 32-stem mix render).
+    pcm_packet: Box<[u8]>,
+    /// Whole frames in `pcm_packet`.
+    pcm_frames: usize,
+    /// Frames of the current packet already handed out.
     carry_pos: usize,
     finished: bool,
     skipped: u64,
@@ -245,6 +251,8 @@ impl AudioReader {
             pcm: PcmLayout::for_codec(&params),
             track_id,
             carry: vec![Vec::new(); channels],
+            pcm_packet: Box::default(),
+            pcm_frames: 0,
             carry_pos: 0,
             finished: false,
             skipped: 0,
@@ -340,7 +348,11 @@ impl AudioReader {
         }
         let mut filled = 0;
         while filled < max_frames {
-            let available = self.carry.first().map_or(0, Vec::len) - self.carry_pos;
+            let in_packet = match self.pcm {
+                Some(_) => self.pcm_frames,
+                None => self.carry.first().map_or(0, Vec::len),
+            };
+            let available = in_packet - self.carry_pos;
             if available == 0 {
                 if !self.decode_next_packet()? {
                     break;
@@ -348,8 +360,17 @@ impl AudioReader {
                 continue;
             }
             let n = available.min(max_frames - filled);
-            for (dst, src) in out.iter_mut().zip(&self.carry) {
-                dst.extend_from_slice(&src[self.carry_pos..self.carry_pos + n]);
+            match self.pcm {
+                Some(layout) => {
+                    let frame = layout.sample_bytes() * self.info.channels;
+                    let bytes = &self.pcm_packet[self.carry_pos * frame..][..n * frame];
+                    layout.deinterleave(bytes, out);
+                }
+                None => {
+                    for (dst, src) in out.iter_mut().zip(&self.carry) {
+                        dst.extend_from_slice(&src[self.carry_pos..self.carry_pos + n]);
+                    }
+                }
             }
             self.carry_pos += n;
             filled += n;
@@ -358,7 +379,8 @@ impl AudioReader {
         Ok(filled)
     }
 
-    /// Decodes the next packet of our track into `carry`. Returns `false` at the end.
+    /// Takes in the next packet of our track (`pcm_packet`, or decoded into
+    /// `carry`). Returns `false` at the end.
     fn decode_next_packet(&mut self) -> Result<bool> {
         if self.finished {
             return Ok(false);
@@ -396,10 +418,13 @@ impl AudioReader {
             if let Some(layout) = self.pcm {
                 // Symphonia's PCM decoder cannot fail on a packet (it drops a
                 // trailing partial frame), so neither can this.
-                self.carry_pos = 0;
-                if layout.deinterleave(&packet.data, &mut self.carry) == 0 {
+                let frames = packet.data.len() / (layout.sample_bytes() * self.info.channels);
+                if frames == 0 {
                     continue;
                 }
+                self.pcm_packet = packet.data;
+                self.pcm_frames = frames;
+                self.carry_pos = 0;
                 return Ok(true);
             }
             let decoder = &mut self.decoder;

@@ -97,9 +97,19 @@ impl PcmLayout {
         !matches!(self, Self::F32Le | Self::F32Be | Self::F64Le | Self::F64Be)
     }
 
-    /// Converts the complete frames of the interleaved `bytes` into `planes` (one
-    /// vector per channel, each cleared first; capacity is reused) and returns how
-    /// many frames that was.
+    /// Bytes per sample of one channel.
+    pub(crate) fn sample_bytes(self) -> usize {
+        match self {
+            Self::S8 | Self::U8 => 1,
+            Self::S16Le | Self::S16Be => 2,
+            Self::S24Le | Self::S24Be => 3,
+            Self::S32Le | Self::S32Be | Self::F32Le | Self::F32Be => 4,
+            Self::F64Le | Self::F64Be => 8,
+        }
+    }
+
+    /// Converts the complete frames of the interleaved `bytes` and appends them
+    /// to `planes` (one vector per channel) and returns how many frames that was.
     pub(crate) fn deinterleave(self, bytes: &[u8], planes: &mut [Vec<f32>]) -> usize {
         match self {
             Self::S8 => convert(bytes, planes, |[b]: [u8; 1]| f32::from(b as i8) / 128.0),
@@ -151,22 +161,18 @@ fn convert<const N: usize>(
     match planes {
         [] => 0,
         [mono] => {
-            mono.clear();
             mono.extend(samples.iter().map(|&s| sample(s)));
             samples.len()
         }
         [left, right] => {
             let (frames, _) = samples.as_chunks::<2>();
-            left.clear();
             left.extend(frames.iter().map(|&[l, _]| sample(l)));
-            right.clear();
             right.extend(frames.iter().map(|&[_, r]| sample(r)));
             frames.len()
         }
         _ => {
             let frames = samples.chunks_exact(planes.len());
             for (ch, plane) in planes.iter_mut().enumerate() {
-                plane.clear();
                 plane.extend(frames.clone().map(|frame| sample(frame[ch])));
             }
             frames.len()
