@@ -529,6 +529,35 @@ fn delay_output_stays_normal_in_silence() {
     }
 }
 
+/// Renders 24 000 frames of three noise channels (`seeds`) through `p` in
+/// blocks of `block` frames, calling `change` exactly at the middle: blocks
+/// end there, so the change lands on the same sample whatever the block size.
+fn render_with_change<P: Processor>(
+    p: &mut P,
+    block: usize,
+    seeds: [u64; 3],
+    change: impl Fn(&mut P),
+) -> [Vec<f32>; 3] {
+    let n = 24_000;
+    let mut chans = seeds.map(|seed| noise(n, seed));
+    let mut pos = 0;
+    while pos < n {
+        if pos == n / 2 {
+            change(p);
+        }
+        let end = if pos < n / 2 { n / 2 } else { n };
+        let len = block.min(end - pos);
+        let [a, b, c] = &mut chans;
+        p.process(&mut [
+            &mut a[pos..pos + len],
+            &mut b[pos..pos + len],
+            &mut c[pos..pos + len],
+        ]);
+        pos += len;
+    }
+    chans
+}
+
 /// The reverb runs its network in pieces of up to a block; how the host
 /// slices the stream must not change a single output sample (decay held
 /// still; pre-delay, width and mix ramping per sample; a third, mono channel).
@@ -537,30 +566,14 @@ fn reverb_output_does_not_depend_on_block_size() {
     let render = |block: usize| {
         let mut rv = Reverb::new(ReverbParams::preset(ReverbPreset::Plate));
         rv.prepare(&ProcessSpec::new(SR, 3, 4096));
-        let n = 24_000;
-        let mut chans = [noise(n, 21), noise(n, 22), noise(n, 23)];
-        let mut pos = 0;
-        while pos < n {
-            if pos == n / 2 {
-                rv.set_params(ReverbParams {
-                    predelay_ms: 12.3,
-                    width_pct: 30.0,
-                    mix_pct: 80.0,
-                    ..ReverbParams::preset(ReverbPreset::Plate)
-                });
-            }
-            // Blocks end at the change so that it lands on the same sample.
-            let end = if pos < n / 2 { n / 2 } else { n };
-            let len = block.min(end - pos);
-            let [a, b, c] = &mut chans;
-            rv.process(&mut [
-                &mut a[pos..pos + len],
-                &mut b[pos..pos + len],
-                &mut c[pos..pos + len],
-            ]);
-            pos += len;
-        }
-        chans
+        render_with_change(&mut rv, block, [21, 22, 23], |rv| {
+            rv.set_params(ReverbParams {
+                predelay_ms: 12.3,
+                width_pct: 30.0,
+                mix_pct: 80.0,
+                ..ReverbParams::preset(ReverbPreset::Plate)
+            });
+        })
     };
     let reference = render(1);
     for block in [37, 128, 512, 4096] {
@@ -574,37 +587,21 @@ fn reverb_output_does_not_depend_on_block_size() {
 /// a third channel).
 #[test]
 fn delay_output_does_not_depend_on_block_size() {
+    let base = DelayParams {
+        ping_pong: true,
+        feedback_pct: 80.0,
+        ..DelayParams::default()
+    };
     let render = |block: usize| {
-        let base = DelayParams {
-            ping_pong: true,
-            feedback_pct: 80.0,
-            ..DelayParams::default()
-        };
         let mut d = Delay::new(base);
         d.prepare(&ProcessSpec::new(SR, 3, 4096));
-        let n = 24_000;
-        let mut chans = [noise(n, 31), noise(n, 32), noise(n, 33)];
-        let mut pos = 0;
-        while pos < n {
-            if pos == n / 2 {
-                d.set_params(DelayParams {
-                    time: DelayTime::Ms(0.1),
-                    mix_pct: 60.0,
-                    ..base
-                });
-            }
-            // Blocks end at the change so that it lands on the same sample.
-            let end = if pos < n / 2 { n / 2 } else { n };
-            let len = block.min(end - pos);
-            let [a, b, c] = &mut chans;
-            d.process(&mut [
-                &mut a[pos..pos + len],
-                &mut b[pos..pos + len],
-                &mut c[pos..pos + len],
-            ]);
-            pos += len;
-        }
-        chans
+        render_with_change(&mut d, block, [31, 32, 33], |d| {
+            d.set_params(DelayParams {
+                time: DelayTime::Ms(0.1),
+                mix_pct: 60.0,
+                ..base
+            });
+        })
     };
     let reference = render(1);
     for block in [37, 128, 512, 4096] {
