@@ -280,9 +280,10 @@ mod pipelined {
                 2 => c.y1,
                 _ => d.y1,
             };
-            let [l, r] = half(y, true);
-            left[i - out] = l as f32;
-            right[i - out] = r as f32;
+            // Both lanes rounded to `f32` at once (the same rounding as `as`).
+            let lr = _mm_cvtpd_ps(_mm256_extractf128_pd(y, 1));
+            left[i - out] = _mm_cvtss_f32(lr);
+            right[i - out] = f32::from_bits(_mm_extract_ps::<1>(lr) as u32);
         }
         for (j, q) in [a, b, c, d].into_iter().take(M).enumerate() {
             p[j] = q;
