@@ -85,12 +85,31 @@ impl Dither {
 }
 
 impl Dither {
+    /// [`Processor::process`]: dither and quantise every channel in place.
+    /// The 9-tap shaper (the CD master's) has its own AVX2 kernel, which
+    /// keeps the error history in vector registers; everything else runs the
+    /// compiled loops of [`quantise_loops`](Self::quantise_loops).
+    fn quantise(&mut self, channels: &mut [&mut [f32]]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.params.shaping == NoiseShaping::Lipshitz9
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
+            let q = Quantiser::new(self.params.bits);
+            let shaper = Shaper::<8>::new(&LIPSHITZ9);
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { avx2::shaped9(&q, &shaper, channels, &mut self.channels) };
+            return;
+        }
+        self.quantise_loops(channels);
+    }
+
     crate::simd::dispatch! {
-        /// [`Processor::process`]: dither and quantise every channel in place.
-        /// (Here rather than in the trait impl, which cannot hold the copy.)
+        /// The portable sample loops of [`quantise`](Self::quantise), with
+        /// an AVX2 copy. (Here rather than in the trait impl, which cannot
+        /// hold the copy.)
         #[inline]
-        fn quantise(&mut self, channels: &mut [&mut [f32]]);
-        /// [`quantise`](Self::quantise) compiled for AVX2, where rounding is an
+        fn quantise_loops(&mut self, channels: &mut [&mut [f32]]);
+        /// [`quantise_loops`](Self::quantise_loops) compiled for AVX2, where rounding is an
         /// instruction instead of a libm call (it was a tenth of the dither's
         /// time); the same operations, so the same output.
         feature "avx2" fn process_avx2;
@@ -242,6 +261,145 @@ impl Quantiser {
     }
 }
 
+/// The 9-tap shaped loop with AVX2: [`Quantiser::shaped`] with
+/// [`Shaper<8>`], the same operations in the same order on each channel, so
+/// the same output bit for bit (tested against the portable loop).
+///
+/// Why by hand: in the compiled loop each channel's nine-error history lived
+/// on the stack (two channels' 18 errors and the 9 taps do not fit 16
+/// registers) and was shifted there every sample, and the compiler's own
+/// pairing of the two channels' last steps made the left channel's next
+/// sample wait for the right one's: one long serial chain per frame. Here a
+/// channel pair runs in the two lanes of every vector, so one chain of
+/// vector operations (products, rounding, clamps) serves both channels, and
+/// the history is eight 2-lane registers shifted by renaming.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{ChannelDither, HISTORY, Quantiser, Shaper, tpdf};
+    use std::arch::x86_64::*;
+
+    /// Older errors the 9-tap shaper reads besides the newest.
+    const OLDER: usize = HISTORY - 1;
+
+    /// Two channels' loop state, left in lane 0 and right in lane 1.
+    struct Pair {
+        rng: [fastrand::Rng; 2],
+        /// `e[n−1]`.
+        newest: __m128d,
+        /// `older[k]` = `e[n−2−k]`.
+        older: [__m128d; OLDER],
+    }
+
+    impl Pair {
+        #[inline(always)]
+        fn load(left: &ChannelDither, right: &ChannelDither) -> Self {
+            let lanes = |k: usize| {
+                // SAFETY: register-only SSE2 (baseline on x86-64).
+                unsafe { _mm_set_pd(right.errors[k], left.errors[k]) }
+            };
+            Self {
+                rng: [left.rng.clone(), right.rng.clone()],
+                newest: lanes(0),
+                older: std::array::from_fn(|k| lanes(k + 1)),
+            }
+        }
+
+        #[inline(always)]
+        fn store(self, left: &mut ChannelDither, right: &mut ChannelDither) {
+            let [rl, rr] = self.rng;
+            (left.rng, right.rng) = (rl, rr);
+            for (k, v) in std::iter::once(self.newest).chain(self.older).enumerate() {
+                // SAFETY: register-only SSE2.
+                unsafe {
+                    left.errors[k] = _mm_cvtsd_f64(v);
+                    right.errors[k] = _mm_cvtsd_f64(_mm_unpackhi_pd(v, v));
+                }
+            }
+        }
+    }
+
+    /// Dithers and quantises every channel with the error fed back through
+    /// the 9-tap `shaper`: channel pairs in the lanes of one vector loop, an
+    /// odd last channel by the portable loop (compiled here with AVX2).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn shaped9(
+        q: &Quantiser,
+        shaper: &Shaper<OLDER>,
+        channels: &mut [&mut [f32]],
+        states: &mut [ChannelDither],
+    ) {
+        let mut channels = channels.chunks_exact_mut(2);
+        let mut states = states.chunks_exact_mut(2);
+        for (pair, st) in (&mut channels).zip(&mut states) {
+            let [left, right] = pair else { continue };
+            let [sl, sr] = st else { continue };
+            let mut lanes = Pair::load(sl, sr);
+            for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                (*l, *r) = step(q, shaper, &mut lanes, *l, *r);
+            }
+            lanes.store(sl, sr);
+        }
+        q.shaped(shaper, channels.into_remainder(), states.into_remainder());
+    }
+
+    /// `f64::round` (half away from zero) on both lanes, as the compiler
+    /// expands it: truncate `w + copysign(0.5 − 2⁻⁵⁴, w)` (adding 0.5 itself
+    /// would round 0.5 − 2⁻⁵⁴ up to 1).
+    #[inline(always)]
+    pub(super) fn round(w: __m128d) -> __m128d {
+        // SAFETY: register-only SSE4.1; inlined only where AVX2 (which
+        // implies it) is enabled.
+        unsafe {
+            let half = _mm_or_pd(
+                _mm_and_pd(w, _mm_set1_pd(-0.0)),
+                _mm_set1_pd(0.499_999_999_999_999_94),
+            );
+            _mm_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm_add_pd(w, half))
+        }
+    }
+
+    /// [`Quantiser::shaped_step`] on both lanes of a [`Pair`].
+    #[inline(always)]
+    fn step(q: &Quantiser, shaper: &Shaper<OLDER>, lanes: &mut Pair, l: f32, r: f32) -> (f32, f32) {
+        // SAFETY: register-only SSE4.1 operations; AVX2 (which implies
+        // them) is enabled in the only caller, `shaped9`, into which this is
+        // inlined.
+        unsafe {
+            // The portable sum's order: h₂e₂ + h₃e₃ + … + h₉e₉, left to right
+            // (its −0 start adds nothing).
+            let mut older = _mm_mul_pd(_mm_set1_pd(shaper.older[0]), lanes.older[0]);
+            for k in 1..OLDER {
+                older = _mm_add_pd(
+                    older,
+                    _mm_mul_pd(_mm_set1_pd(shaper.older[k]), lanes.older[k]),
+                );
+            }
+            let input = _mm_mul_pd(_mm_set_pd(f64::from(r), f64::from(l)), _mm_set1_pd(q.scale));
+            let fed = _mm_add_pd(older, _mm_mul_pd(_mm_set1_pd(shaper.newest), lanes.newest));
+            let v = _mm_sub_pd(input, fed);
+            let [rl, rr] = &mut lanes.rng;
+            let w = _mm_add_pd(v, _mm_set_pd(tpdf(rr), tpdf(rl)));
+            let rounded = round(w);
+            // `clamp(lo, hi)`: lo where lo > x, then hi where hi < x.
+            let grid = _mm_min_pd(_mm_set1_pd(q.hi), _mm_max_pd(_mm_set1_pd(q.lo), rounded));
+            // Shift the history by renaming; the newest error goes in front.
+            for k in (1..OLDER).rev() {
+                lanes.older[k] = lanes.older[k - 1];
+            }
+            lanes.older[0] = lanes.newest;
+            lanes.newest = _mm_min_pd(
+                _mm_set1_pd(4.0),
+                _mm_max_pd(_mm_set1_pd(-4.0), _mm_sub_pd(grid, v)),
+            );
+            let out = _mm_cvtpd_ps(_mm_mul_pd(grid, _mm_set1_pd(q.step)));
+            (_mm_cvtss_f32(out), _mm_cvtss_f32(_mm_movehdup_ps(out)))
+        }
+    }
+}
+
 /// One TPDF dither value in LSBs, on (−1, 1): the difference of two
 /// independent uniform variables on [0, 1). Both come from one 64-bit draw,
 /// its two halves at 2⁻³² resolution (a billionth of an LSB, far finer than
@@ -286,6 +444,86 @@ impl Processor for Dither {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The AVX2 9-tap kernel is the portable loop, bit for bit: loud input
+    /// that clips at 8 and 16 bits (so both clamps act), silence, ragged
+    /// blocks, 1–3 channels (pairs in the kernel, the odd one portable), and
+    /// the state it leaves behind.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn shaped_kernel_matches_the_portable_loops() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            eprintln!("no AVX2: the kernel is not used on this CPU");
+            return;
+        }
+        let mut noise = fastrand::Rng::with_seed(11);
+        let signal: Vec<f32> = (0..20_000)
+            .map(|i| {
+                let t = i as f32 / 44_100.0;
+                let loud = if i < 15_000 { 1.3 } else { 0.0 };
+                loud * (std::f32::consts::TAU * 997.0 * t).sin() + loud * 0.2 * (noise.f32() - 0.5)
+            })
+            .collect();
+        for bits in [8, 16] {
+            for nch in 1..=3 {
+                let params = DitherParams {
+                    bits,
+                    shaping: NoiseShaping::Lipshitz9,
+                    seed: 5,
+                };
+                let (mut kernel, mut portable) = (Dither::new(params), Dither::new(params));
+                for d in [&mut kernel, &mut portable] {
+                    d.prepare(&ProcessSpec::new(44_100.0, nch, 512));
+                }
+                let mut a: Vec<Vec<f32>> = (0..nch)
+                    .map(|c| signal.iter().map(|x| x * (1.0 - 0.1 * c as f32)).collect())
+                    .collect();
+                let mut b = a.clone();
+                let mut at = 0;
+                for len in [1, 7, 512, 333].into_iter().cycle() {
+                    if at >= signal.len() {
+                        break;
+                    }
+                    let end = (at + len).min(signal.len());
+                    let mut ca: Vec<&mut [f32]> = a.iter_mut().map(|c| &mut c[at..end]).collect();
+                    let mut cb: Vec<&mut [f32]> = b.iter_mut().map(|c| &mut c[at..end]).collect();
+                    kernel.quantise(&mut ca);
+                    portable.quantise_loops(&mut cb);
+                    at = end;
+                }
+                assert_eq!(a, b, "{bits} bits, {nch} channels");
+                for (x, y) in kernel.channels.iter().zip(&portable.channels) {
+                    assert_eq!(x.errors, y.errors);
+                    assert_eq!(x.rng, y.rng);
+                }
+            }
+        }
+    }
+
+    /// The kernel's rounding is `f64::round`, ties and the value just below
+    /// ½ included.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn kernel_rounding_is_f64_round() {
+        use std::arch::x86_64::*;
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let below_half = 0.5 - f64::EPSILON / 4.0;
+        let mut xs = vec![0.0, -0.0, below_half, -below_half, 1e300, -3e15 - 0.5];
+        xs.extend((-40..=40).map(|i| f64::from(i) * 0.5));
+        xs.extend((-40..=40).map(|i| f64::from(i) * 0.5 + 1e-9));
+        for pair in xs.chunks(2) {
+            let (a, b) = (pair[0], pair[pair.len() - 1]);
+            // SAFETY: register-only SSE2/SSE4.1, AVX2 detected above.
+            let (ra, rb) = unsafe {
+                let r = avx2::round(_mm_set_pd(b, a));
+                (_mm_cvtsd_f64(r), _mm_cvtsd_f64(_mm_unpackhi_pd(r, r)))
+            };
+            assert_eq!(ra.to_bits(), a.round().to_bits(), "{a}");
+            assert_eq!(rb.to_bits(), b.round().to_bits(), "{b}");
+        }
+    }
 
     /// The difference of two independent uniforms on [0, 1): mean 0,
     /// variance 1/6 LSB², inside (−1, 1), and triangular (3/4 of the values
