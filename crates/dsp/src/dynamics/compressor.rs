@@ -122,11 +122,20 @@ pub struct Compressor {
     coeff_attack: f64,
     coeff_release: f64,
     coeff_rms: f64,
+    /// The static curve's constants (divisions done once per setting).
+    curve: StaticCurve,
+    /// Stereo link as a fraction in [0, 1].
+    link: f64,
+    /// The threshold (dB) the quiet edge was computed for, and the edge: the
+    /// detector value under which a chunk is quiet (see `process_chunk`).
+    /// Cached because `db_to_gain` is a libm `powf`, 2 % of a compressor
+    /// when taken once per chunk. NaN threshold = not computed yet.
+    quiet_edge: (f64, f64),
     /// `coeff_release` to the powers 1 to [`CHUNK`] (see [`release_only`]).
     release_decay: Box<[f64; CHUNK]>,
     reduction_db: f64,
     max_reduction_db: f64,
-    /// The per-chunk scratch (17 KiB), allocated once: built on the stack it
+    /// The per-chunk scratch (34 KiB), allocated once: built on the stack it
     /// was zero-filled on every call, a few percent of a mastering chain.
     /// `None` only while [`Self::process_with_sidechain`] holds it.
     scratch: Option<Box<Chunk>>,
@@ -147,6 +156,9 @@ impl Compressor {
             coeff_attack: 0.0,
             coeff_release: 0.0,
             coeff_rms: 0.0,
+            curve: StaticCurve::new(1.0, 0.0),
+            link: 0.0,
+            quiet_edge: (f64::NAN, 0.0),
             release_decay: Box::new([0.0; CHUNK]),
             reduction_db: 0.0,
             max_reduction_db: 0.0,
@@ -186,6 +198,10 @@ impl Compressor {
         self.coeff_attack = one_pole_coeff(self.params.attack_ms, sr);
         self.coeff_release = one_pole_coeff(self.params.release_ms, sr);
         self.coeff_rms = one_pole_coeff(self.params.rms_ms, sr);
+        self.curve = StaticCurve::new(self.params.ratio, self.params.knee_db);
+        self.link = (self.params.link_percent / 100.0).clamp(0.0, 1.0);
+        // The knee may have changed: recompute the quiet edge.
+        self.quiet_edge = (f64::NAN, 0.0);
         let mut power = 1.0;
         for d in self.release_decay.iter_mut() {
             power *= self.coeff_release;
@@ -277,7 +293,7 @@ impl Compressor {
         len: usize,
     ) {
         let p = &self.params;
-        let link = (p.link_percent / 100.0).clamp(0.0, 1.0);
+        let link = self.link;
         // Fully linked lanes that agree on their reduction stay in lock step:
         // one lane's level (the loudest) and gain serve every channel.
         let first = self.lanes.first().map_or(0.0, |l| l.reduction_db);
@@ -323,7 +339,12 @@ impl Compressor {
         let quiet_below = if self.threshold.is_ramping() {
             0.0
         } else {
-            let edge = db_to_gain(self.threshold.value() - 0.5 * p.knee_db.max(0.0)) * QUIET_MARGIN;
+            let t = self.threshold.value();
+            if t != self.quiet_edge.0 {
+                let edge = db_to_gain(t - 0.5 * p.knee_db.max(0.0)) * QUIET_MARGIN;
+                self.quiet_edge = (t, edge);
+            }
+            let edge = self.quiet_edge.1;
             match p.detection {
                 Detection::Peak => edge,
                 Detection::Rms => edge * edge,
@@ -388,7 +409,7 @@ impl Compressor {
         }
         // Static curve: each level becomes its target reduction, in place
         // (a quiet lane's targets are all 0).
-        let curve = StaticCurve::new(p.ratio, p.knee_db);
+        let curve = self.curve;
         for (level, &q) in chunk.level[..active].iter_mut().zip(&quiet) {
             if q {
                 level[..len].fill(0.0);
@@ -554,10 +575,12 @@ fn release_only(out: &mut [f64], r: f64, decay: &[f64; CHUNK]) -> f64 {
 }
 
 /// Frames per stage-by-stage chunk: long enough to amortise the stage
-/// switches, short enough that the scratch stays in L1 (16 ch × 2 KiB).
-const CHUNK: usize = 128;
+/// switches (each chunk costs ≈ 100 ns of set-up, loop entries and exits:
+/// 256 frames instead of 128 was 6 % faster on 512-frame blocks, min of 30),
+/// short enough that the scratch stays in L1 (2 KiB per channel).
+const CHUNK: usize = 256;
 
-/// Per-chunk scratch on the stack, reused across a block's chunks.
+/// Per-chunk scratch, reused across a block's chunks.
 struct Chunk {
     /// Detector input, then level in dB, then target reduction, then
     /// smoothed reduction (dB), per channel and frame.
