@@ -12,32 +12,52 @@
 //! [`BiquadState::process`](super::biquad::BiquadState::process)). Inside a
 //! block the same difference equation runs associated as
 //!
-//! `y[n] = (f[n] − a1·y[n−1]) + b0·x[n]`, with `f[n] = b1·x[n−1] + s2[n−2]`
-//! formed one sample ahead and `s2[n] = b2·x[n] − a2·y[n]`
+//! `y[n] = (f[n] + b0·x[n]) − a1·y[n−1]`, with
+//! `f[n] = (b1·x[n−1] + b2·x[n−2]) − a2·y[n−2]` formed one sample ahead
 //!
-//! TDF-II's `y[n] = b0·x[n] + ((b1·x[n−1] − a1·y[n−1]) + s2[n−2])` is the
-//! same filter in exact arithmetic; in `f64` the two differ by rounding
-//! (≈ 1e-16 relative, times the filter's noise gain), which reaches the `f32`
-//! output as at most a 1-ulp difference now and then. The point of this
-//! order is that the input enters last, one multiply and one add before the
-//! output, which the pipelined kernel below needs. The TDF-II memories are
-//! rebuilt at the end of every block (`s1 = f − a1·y`), so the
-//! per-sample path ([`section`]) takes over where a block left off.
+//! TDF-II's `y[n] = b0·x[n] + ((b1·x[n−1] − a1·y[n−1]) + (b2·x[n−2] −
+//! a2·y[n−2]))` is the same filter in exact arithmetic; in `f64` the two
+//! differ by rounding (≈ 1e-16 relative, times the filter's noise gain:
+//! ≈ 1e-10 of the memories' size for a 20 Hz high pass at 44.1 kHz), which
+//! reaches the `f32` output as a 1-ulp difference now and then. The point
+//! of this order is the recursion's critical path: from `y[n−1]` to `y[n]`
+//! is one multiply and one subtraction (6 cycles on Zen 3), and from
+//! `y[n−2]` two samples' worth of a multiply and three additions; TDF-II,
+//! or the earlier `(f − a1·y) + b0·x`, put a multiply and two additions on
+//! every sample (9 cycles). The TDF-II memories are rebuilt at the end of
+//! every block (`s1 = f − a1·y`, `s2 = b2·x − a2·y`), so the per-sample
+//! path ([`section`]) takes over where a block left off.
 //!
 //! **Pipelined sections (AVX).** Run one after the other, sample by sample,
-//! a cascade waits on each section's own recursion (a multiply and three
-//! additions per sample); the two stereo lanes alone cannot fill the
-//! vector units. With AVX the cascade is skewed instead: in step `i`
-//! section `k` works on sample `i − k`, taking what section `k − 1` produced
-//! in step `i − 1`, so all sections work at once. Four-lane vectors hold two
-//! sections' stereo lanes, section `j` and section `j + M` (`M` vectors):
-//! pair `j` takes pair `j − 1`'s last outputs as they are, and only pair 0
-//! needs a lane shuffle (the new frame below, section `M − 1`'s output
-//! above). Packing neighbouring sections together instead would make each
-//! vector feed itself through a shuffle every step. The arithmetic per section and sample is exactly the portable kernel's (same
-//! operations, same order, no FMA), so the output is bit-identical on every
-//! CPU; the first and last `N − 1` steps of a block, where some sections
-//! have no sample yet or any more, keep those sections' memories unchanged.
+//! a cascade waits on each section's own recursion; the two stereo lanes
+//! alone cannot fill the vector units. With AVX the cascade is skewed
+//! instead: in step `i` section `k` works on sample `i − k`, taking what
+//! section `k − 1` produced in step `i − 1`, so all sections work at once.
+//! Four-lane vectors hold two sections' stereo lanes, section `j` and
+//! section `j + M` (`M` vectors): pair `j` takes pair `j − 1`'s last outputs
+//! as they are, and only pair 0 needs a lane shuffle (the new frame below,
+//! section `M − 1`'s output above). Packing neighbouring sections together
+//! instead would make each vector feed itself through a shuffle every step.
+//! Since the input now enters a section's output through a multiply and two
+//! additions, the high halves run a further `LAG` samples behind, taking
+//! section `M − 1`'s output from `LAG + 1` steps before: otherwise the
+//! vectors would wait on each other around the ring of pairs at 9 cycles a
+//! step. The arithmetic per section and sample is exactly the portable
+//! kernel's (same operations, same order, no FMA), so the output is
+//! bit-identical on every CPU; the first and last steps of a block, where
+//! some sections have no sample yet or any more, keep those sections'
+//! memories unchanged.
+//!
+//! Why not split the block into segments run side by side (the second from
+//! zero state, corrected afterwards by the cascade's zero-input response to
+//! the true state at the split)? The response tables depend on the
+//! coefficients, and this kernel is handed the coefficients anew on every
+//! call (the EQ regroups its bands per block), so they would be rebuilt per
+//! call at about the cost of the filtering itself; and with the critical
+//! path at 6 cycles the kernel is already near the multiply units' limit on
+//! Zen 3 (five multiplies per vector and step on two pipes: 7.5 cycles for
+//! three vectors), which a second segment's vectors plus the correction
+//! (2·N multiply-adds per frame) would only add to.
 //!
 //! The memories are flushed of denormals once per block instead of once per
 //! sample: the flush sat on the recursion's dependency chain. The results are
@@ -79,17 +99,19 @@ pub(crate) fn section(c: &BiquadCoeffs, s1: &mut f64, s2: &mut f64, x: f64) -> f
 /// One lane of one section inside a block (see the module docs).
 #[derive(Clone, Copy)]
 struct Lane {
-    /// `f[n] = b1·x[n−1] + s2[n−2]`.
+    /// `f[n] = (b1·x[n−1] + b2·x[n−2]) − a2·y[n−2]`.
     fed: f64,
-    /// `s2[n−1]`.
+    /// `b2·x[n−1]`.
     s2: f64,
     /// `y[n−1]`.
     y1: f64,
 }
 
 impl Lane {
-    /// Enters a block from the TDF-II memories: with `f = s1` and `y[−1] = 0`
-    /// the first output is `s1 + b0·x[0]`, exactly TDF-II's.
+    /// Enters a block from the TDF-II memories: with `f = s1` and
+    /// `y[−1] = 0` the first output is `s1 + b0·x[0]`, exactly TDF-II's, and
+    /// `s2` stands in for `b2·x[−1]` (it holds `b2·x[−1] − a2·y[−1]`
+    /// already), so the next `f` is TDF-II's next `s1 + a1·y[0]`.
     #[inline(always)]
     fn enter(s1: f64, s2: f64) -> Self {
         Self {
@@ -101,9 +123,9 @@ impl Lane {
 
     #[inline(always)]
     fn step(&mut self, c: &BiquadCoeffs, x: f64) -> f64 {
-        let y = (self.fed - c.a1 * self.y1) + c.b0 * x;
-        self.fed = c.b1 * x + self.s2;
-        self.s2 = c.b2 * x - c.a2 * y;
+        let y = (self.fed + c.b0 * x) - c.a1 * self.y1;
+        self.fed = (c.b1 * x + self.s2) - c.a2 * self.y1;
+        self.s2 = c.b2 * x;
         self.y1 = y;
         y
     }
@@ -111,7 +133,7 @@ impl Lane {
     /// The TDF-II memories `(s1, s2)` after the last sample.
     #[inline(always)]
     fn leave(&self, c: &BiquadCoeffs) -> (f64, f64) {
-        (self.fed - c.a1 * self.y1, self.s2)
+        (self.fed - c.a1 * self.y1, self.s2 - c.a2 * self.y1)
     }
 }
 
@@ -208,25 +230,45 @@ mod pipelined {
     #[target_feature(enable = "avx")]
     #[inline]
     fn step(p: &mut Pair, x: __m256d) {
-        let y = _mm256_add_pd(
-            _mm256_sub_pd(p.fed, _mm256_mul_pd(p.a1, p.y1)),
-            _mm256_mul_pd(p.b0, x),
+        let y = _mm256_sub_pd(
+            _mm256_add_pd(p.fed, _mm256_mul_pd(p.b0, x)),
+            _mm256_mul_pd(p.a1, p.y1),
         );
-        p.fed = _mm256_add_pd(_mm256_mul_pd(p.b1, x), p.s2);
-        p.s2 = _mm256_sub_pd(_mm256_mul_pd(p.b2, x), _mm256_mul_pd(p.a2, y));
+        p.fed = _mm256_sub_pd(
+            _mm256_add_pd(_mm256_mul_pd(p.b1, x), p.s2),
+            _mm256_mul_pd(p.a2, p.y1),
+        );
+        p.s2 = _mm256_mul_pd(p.b2, x);
         p.y1 = y;
     }
 
-    /// The first pair's input in a step: the new frame for section 0 and,
-    /// for section `M`, what section `M − 1` produced last step.
+    /// How many steps the high halves (sections `M…2M − 1`) lag behind
+    /// the low halves in addition to the one-step skew: section `M` takes
+    /// what section `M − 1` produced `LAG + 1` steps before, through
+    /// [`Handover`]. With `LAG = 0` the first pair's high half would wait
+    /// each step on the last pair's output of the step before, and through
+    /// the pairs in between on its own: a loop of `M` steps, each costing
+    /// the input's path to the output (a multiply and two additions, 9
+    /// cycles on Zen 3), longer than a section's own recursion (6).
+    const LAG: usize = 3;
+
+    /// Section `M − 1`'s outputs of the last `LAG + 1` steps (lanes
+    /// `[left, right]`), slot `i % (LAG + 1)` written in step `i`.
+    type Handover = [__m128d; LAG + 1];
+
+    /// The first pair's input in step `i`: the new frame for section 0 and,
+    /// for section `M`, what section `M − 1` produced in step `i − LAG − 1`.
     #[target_feature(enable = "avx")]
     #[inline]
-    fn first_input(frame: __m128d, last: &Pair) -> __m256d {
-        _mm256_insertf128_pd(
-            _mm256_castpd128_pd256(frame),
-            _mm256_castpd256_pd128(last.y1),
-            1,
-        )
+    fn first_input(frame: __m128d, hand: &Handover, i: usize) -> __m256d {
+        _mm256_insertf128_pd(_mm256_castpd128_pd256(frame), hand[i % (LAG + 1)], 1)
+    }
+
+    /// Stores section `M − 1`'s output of step `i` (the low half of `last`).
+    #[target_feature(enable = "avx")]
+    #[inline]
+    fn hand_over(hand: &mut Handover, i: usize, last: &Pair) {
+        hand[i % (LAG + 1)] = _mm256_castpd256_pd128(last.y1);
     }
 
     /// Lane `half` (0 = lo, 1 = hi) of `v` as `[left, right]`.
@@ -241,41 +283,47 @@ mod pipelined {
         [_mm_cvtsd_f64(h), _mm_cvtsd_f64(_mm_unpackhi_pd(h, h))]
     }
 
-    /// The steady state of [`run`] for three or four pairs: steps
+    /// The steady state of [`run`] for two to four pairs: steps
     /// `start..len`, in which every section has a sample.
     ///
-    /// The pairs are copied into four named locals (with three pairs the
-    /// fourth is dead code), not kept in an array: the compiler kept three
-    /// or four pairs' array on the stack, so every step's outputs went
-    /// through a store and a reload (store-to-load forwarding, several
-    /// cycles on Zen 3) on the recursion's critical path: about 19 cycles
-    /// per step for 5–8 sections instead of the 9 of the arithmetic
-    /// (measured ≈ 7.2 → 4.7 ns per frame for six sections). One or two
-    /// pairs' array stays in registers, and the plain loop in [`run`] was
-    /// measured slightly faster for them than this one.
+    /// The pairs are copied into four named locals (the unused ones are
+    /// dead code), not kept in an array: the compiler kept an array of three
+    /// or four pairs on the stack, so every step's outputs went through a
+    /// store and a reload (store-to-load forwarding, several cycles on
+    /// Zen 3) on the recursion's critical path: about 19 cycles per step
+    /// for 5–8 sections instead of the 9 of the arithmetic then (measured
+    /// ≈ 7.2 → 4.7 ns per frame for six sections).
     #[target_feature(enable = "avx")]
     fn steady<const M: usize, const EVEN: bool>(
         p: &mut [Pair; M],
+        hand: &mut Handover,
         left: &mut [f32],
         right: &mut [f32],
         start: usize,
         out: usize,
     ) {
-        debug_assert!(M == 3 || M == 4);
+        debug_assert!((2..=4).contains(&M));
         let len = left.len().min(right.len());
         let (mut a, mut b, mut c, mut d) = (p[0], p[1 % M], p[2 % M], p[3 % M]);
         for i in start..len {
-            let last = if M == 3 { &c } else { &d };
             // Every pair takes last step's outputs: the later pairs first,
-            // then the first pair, whose input was taken before any moved.
-            let x0 = first_input(_mm_setr_pd(f64::from(left[i]), f64::from(right[i])), last);
+            // then the first pair.
+            let x0 = first_input(
+                _mm_setr_pd(f64::from(left[i]), f64::from(right[i])),
+                hand,
+                i,
+            );
             if M == 4 {
                 step(&mut d, c.y1);
             }
-            step(&mut c, b.y1);
+            if M >= 3 {
+                step(&mut c, b.y1);
+            }
             step(&mut b, a.y1);
             step(&mut a, x0);
+            hand_over(hand, i, [&b, &c, &d][M - 2]);
             let y = match if EVEN { M - 1 } else { M - 2 } {
+                0 => a.y1,
                 1 => b.y1,
                 2 => c.y1,
                 _ => d.y1,
@@ -328,20 +376,28 @@ mod pipelined {
                 y1: _mm256_setzero_pd(),
             }
         });
-        let out = n - 1;
+        let mut hand: Handover = [_mm_setzero_pd(); LAG + 1];
+        // Section `k` works on sample `i − lag(k)` in step `i`; the last
+        // one's output is the cascade's.
+        let lag = |k: usize| if k < M { k } else { k + LAG };
+        let out = lag(n - 1);
         let out_pair = if EVEN { M - 1 } else { M - 2 };
-        debug_assert_eq!(out, out_pair + M);
+        debug_assert_eq!(n - 1, out_pair + M);
         let steps = len + out;
         // A step in which some section has no sample: those keep their
         // state (and so their last output, the next one's input).
-        let edge_step = |i: usize, p: &mut [Pair; M], left: &mut [f32], right: &mut [f32]| {
+        let edge_step = |i: usize,
+                         p: &mut [Pair; M],
+                         hand: &mut Handover,
+                         left: &mut [f32],
+                         right: &mut [f32]| {
             let frame = if i < len {
                 _mm_setr_pd(f64::from(left[i]), f64::from(right[i]))
             } else {
                 _mm_setzero_pd()
             };
             let active = |k: usize| {
-                if k < n && i >= k && i - k < len {
+                if k < n && i >= lag(k) && i - lag(k) < len {
                     -1
                 } else {
                     0
@@ -349,7 +405,7 @@ mod pipelined {
             };
             let inputs: [__m256d; M] = std::array::from_fn(|j| {
                 if j == 0 {
-                    first_input(frame, &p[M - 1])
+                    first_input(frame, hand, i)
                 } else {
                     p[j - 1].y1
                 }
@@ -364,6 +420,7 @@ mod pipelined {
                 q.s2 = pick(q.s2, old.s2);
                 q.y1 = pick(q.y1, old.y1);
             }
+            hand_over(hand, i, &p[M - 1]);
             if i >= out && i - out < len {
                 let [l, r] = half(p[out_pair].y1, true);
                 left[i - out] = l as f32;
@@ -372,41 +429,44 @@ mod pipelined {
         };
         let mut i = 0;
         while i < steps && (i < out || i >= len) {
-            edge_step(i, &mut p, left, right);
+            edge_step(i, &mut p, &mut hand, left, right);
             i += 1;
         }
-        if M > 2 && i < len {
-            steady::<M, EVEN>(&mut p, left, right, i, out);
+        if M > 1 && i < len {
+            steady::<M, EVEN>(&mut p, &mut hand, left, right, i, out);
             i = len;
         }
         while i < len {
             // Every pair takes last step's outputs: the later pairs first,
-            // then the first pair, whose input was taken before any moved.
+            // then the first pair.
             let x0 = first_input(
                 _mm_setr_pd(f64::from(left[i]), f64::from(right[i])),
-                &p[M - 1],
+                &hand,
+                i,
             );
             for j in (1..M).rev() {
                 let x = p[j - 1].y1;
                 step(&mut p[j], x);
             }
             step(&mut p[0], x0);
+            hand_over(&mut hand, i, &p[M - 1]);
             let [l, r] = half(p[out_pair].y1, true);
             left[i - out] = l as f32;
             right[i - out] = r as f32;
             i += 1;
         }
         while i < steps {
-            edge_step(i, &mut p, left, right);
+            edge_step(i, &mut p, &mut hand, left, right);
             i += 1;
         }
         // Lane::leave on every lane.
         for (j, q) in p.iter().enumerate() {
             let s1 = _mm256_sub_pd(q.fed, _mm256_mul_pd(q.a1, q.y1));
+            let s2 = _mm256_sub_pd(q.s2, _mm256_mul_pd(q.a2, q.y1));
             for (k, hi) in [(j, false), (j + M, true)] {
                 if k < n {
                     states[k].s1 = half(s1, hi);
-                    states[k].s2 = half(q.s2, hi);
+                    states[k].s2 = half(s2, hi);
                 }
             }
         }
