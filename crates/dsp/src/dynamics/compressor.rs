@@ -232,32 +232,7 @@ impl Compressor {
         let mut start = 0;
         while start < frames {
             let len = CHUNK.min(frames - start);
-            for (ch, (key, audio)) in chunk
-                .level
-                .iter_mut()
-                .zip(channels.iter())
-                .take(nch)
-                .enumerate()
-            {
-                let key = &mut key[..len];
-                match sidechain.get(ch % sidechain.len().max(1)) {
-                    Some(k) => {
-                        let avail = k.get(start..).unwrap_or(&[]);
-                        for (d, &v) in key
-                            .iter_mut()
-                            .zip(avail.iter().chain(std::iter::repeat(&0.0)))
-                        {
-                            *d = f64::from(v);
-                        }
-                    }
-                    None => {
-                        for (d, &v) in key.iter_mut().zip(&audio[start..start + len]) {
-                            *d = f64::from(v);
-                        }
-                    }
-                }
-            }
-            self.process_chunk(&mut chunk, channels, nch, start, len);
+            self.process_chunk(&mut chunk, channels, sidechain, nch, start, len);
             start += len;
         }
         self.scratch = Some(chunk);
@@ -265,12 +240,14 @@ impl Compressor {
 
     crate::simd::dispatch! {
         /// One chunk, stage by stage over every sample (each stage a tight loop
-        /// with its branches hoisted): `chunk.level` holds the detector input on
-        /// entry and is turned into levels in dB, linked, then into gains.
+        /// with its branches hoisted): `chunk.level` is filled with the detector
+        /// input (the key, or the audio itself) and turned into levels in dB,
+        /// linked, then into gains.
         fn process_chunk(
             &mut self,
             chunk: &mut Chunk,
             channels: &mut [&mut [f32]],
+            sidechain: &[&[f32]],
             nch: usize,
             start: usize,
             len: usize,
@@ -288,6 +265,7 @@ impl Compressor {
         &mut self,
         chunk: &mut Chunk,
         channels: &mut [&mut [f32]],
+        sidechain: &[&[f32]],
         nch: usize,
         start: usize,
         len: usize,
@@ -300,37 +278,81 @@ impl Compressor {
         let shared =
             nch > 1 && link >= 1.0 && self.lanes[..nch].iter().all(|l| l.reduction_db == first);
         let active = if shared { 1 } else { nch };
+        // Peak detection on the audio itself needs no copy of the input: the
+        // samples are read straight into |x| (and, for shared lanes, into the
+        // loudest |x| of the frame), one pass instead of three to five.
+        let direct = sidechain.is_empty() && self.hpf.is_none() && p.detection == Detection::Peak;
         // Detector stage, in the detector's own domain (amplitude or power):
         // the dB conversion comes later, and only where it can matter.
         let mut loudest_in_chunk = [0.0f64; MAX_FRAME];
-        for ((lane, level), top) in self
-            .lanes
-            .iter_mut()
-            .zip(&mut chunk.level)
-            .zip(&mut loudest_in_chunk)
-            .take(nch)
-        {
-            let level = &mut level[..len];
-            if let Some(c) = &self.hpf {
-                level
-                    .iter_mut()
-                    .for_each(|k| *k = lane.hpf[0].process(c, *k));
+        if direct && shared {
+            // The per-channel floor and `f64::max` as below, so the same
+            // values as taking each channel's detector and then the largest.
+            let lane0 = &mut chunk.level[0][..len];
+            for (d, &x) in lane0.iter_mut().zip(&channels[0][start..start + len]) {
+                *d = peak(x);
             }
-            match p.detection {
-                // |k| floored at −200 dB, so the level is finite in silence.
-                Detection::Peak => level.iter_mut().for_each(|k| *k = k.abs().max(1e-10)),
-                Detection::Rms => {
-                    let a = self.coeff_rms;
-                    let mut ms = lane.mean_square;
-                    for k in level.iter_mut() {
-                        let sq = *k * *k;
-                        ms = flush(sq + (ms - sq) * a);
-                        *k = ms.max(1e-20);
-                    }
-                    lane.mean_square = ms;
+            for audio in &channels[1..nch] {
+                for (d, &x) in lane0.iter_mut().zip(&audio[start..start + len]) {
+                    *d = d.max(peak(x));
                 }
             }
-            *top = largest(level, 0.0);
+            loudest_in_chunk[..nch].fill(largest(lane0, 0.0));
+        } else {
+            for (ch, ((lane, level), top)) in self
+                .lanes
+                .iter_mut()
+                .zip(&mut chunk.level)
+                .zip(&mut loudest_in_chunk)
+                .take(nch)
+                .enumerate()
+            {
+                let level = &mut level[..len];
+                let audio = &channels[ch][start..start + len];
+                match sidechain.get(ch % sidechain.len().max(1)) {
+                    Some(k) => {
+                        let avail = k.get(start..).unwrap_or(&[]);
+                        for (d, &v) in level
+                            .iter_mut()
+                            .zip(avail.iter().chain(std::iter::repeat(&0.0)))
+                        {
+                            *d = f64::from(v);
+                        }
+                    }
+                    None if direct => {
+                        for (d, &x) in level.iter_mut().zip(audio) {
+                            *d = peak(x);
+                        }
+                    }
+                    None => {
+                        for (d, &v) in level.iter_mut().zip(audio) {
+                            *d = f64::from(v);
+                        }
+                    }
+                }
+                if !direct {
+                    if let Some(c) = &self.hpf {
+                        level
+                            .iter_mut()
+                            .for_each(|k| *k = lane.hpf[0].process(c, *k));
+                    }
+                    match p.detection {
+                        // |k| floored at −200 dB, so the level is finite in silence.
+                        Detection::Peak => level.iter_mut().for_each(|k| *k = k.abs().max(1e-10)),
+                        Detection::Rms => {
+                            let a = self.coeff_rms;
+                            let mut ms = lane.mean_square;
+                            for k in level.iter_mut() {
+                                let sq = *k * *k;
+                                ms = flush(sq + (ms - sq) * a);
+                                *k = ms.max(1e-20);
+                            }
+                            lane.mean_square = ms;
+                        }
+                    }
+                }
+                *top = largest(level, 0.0);
+            }
         }
         // Quiet: every detector value below the knee's lower edge (with a
         // margin far above the fast log's 3e-9 dB error), so the static curve
@@ -369,9 +391,11 @@ impl Compressor {
             // dB is monotonic: the loudest channel's level is the level of
             // the loudest detector value, one conversion instead of `nch`.
             let (lane0, rest) = chunk.level.split_at_mut(1);
-            for level in &rest[..nch - 1] {
-                for (m, &l) in lane0[0][..len].iter_mut().zip(&level[..len]) {
-                    *m = m.max(l);
+            if !direct {
+                for level in &rest[..nch - 1] {
+                    for (m, &l) in lane0[0][..len].iter_mut().zip(&level[..len]) {
+                        *m = m.max(l);
+                    }
                 }
             }
             if !quiet[0] {
@@ -516,6 +540,13 @@ impl Compressor {
         self.reduction_db = last_red;
         self.max_reduction_db = self.max_reduction_db.max(max_red);
     }
+}
+
+/// A peak detector value: |x| floored at 1e-10 (−200 dB), so the level is
+/// finite in silence (`f64::max`: a NaN sample reads as the floor).
+#[inline(always)]
+fn peak(x: f32) -> f64 {
+    f64::from(x).abs().max(1e-10)
 }
 
 /// The largest of `values` and `init` (all finite). Four running maxima
