@@ -52,7 +52,6 @@
 //! and by an independent 8× meter on noise, square waves, impulses,
 //! near-Nyquist sines and music-like signals driven up to +20 dB.
 
-use crate::denormal::flush;
 use crate::dynamics::compressor::fast_db;
 use crate::dynamics::window::{MovingAverage, SlidingMin};
 use crate::oversample::CascadeDesign;
@@ -263,43 +262,120 @@ impl LookaheadGain {
     /// returns true and skips it (most frames of a master are such frames).
     #[inline]
     fn resting(&mut self, interval_peak: f64, threshold: f64) -> bool {
-        let skip =
-            self.rest >= self.window && interval_peak <= threshold && self.prev_peak <= threshold;
+        let skip = self.rests(interval_peak, self.prev_peak, threshold);
         if skip {
             self.prev_peak = interval_peak;
         }
         skip
     }
 
+    /// The safety stage for a block into `out` (hold and average, no
+    /// release): as [`Stage1::reductions_db`], and likewise returns whether
+    /// the whole block rested.
+    fn reductions_db(
+        &mut self,
+        peaks: &[f32],
+        ceilings: &[f64],
+        margin: f64,
+        out: &mut [f64],
+    ) -> bool {
+        if self.rests_through(peaks, ceilings, margin) {
+            out.fill(0.0);
+            return true;
+        }
+        let mut prev = self.prev_peak;
+        self.held_reductions_db(peaks, ceilings, margin, out);
+        for ((o, &peak), &c) in out.iter_mut().zip(peaks).zip(ceilings) {
+            let peak = f64::from(peak);
+            let rests = self.rests(peak, prev, c * margin);
+            prev = peak;
+            *o = if rests {
+                0.0
+            } else {
+                self.note_rest(*o, *o);
+                self.smooth(*o)
+            };
+        }
+        false
+    }
+
+    /// Whether every frame of the block rests (see
+    /// [`resting`](Self::resting)): at rest already and every frame's
+    /// intervals under its threshold, so that no frame changes any state.
+    /// Then the block is skipped as a whole, as the frame-by-frame path
+    /// skips each of its frames.
+    fn rests_through(&mut self, peaks: &[f32], ceilings: &[f64], margin: f64) -> bool {
+        let Some(&last) = peaks.last() else {
+            return true;
+        };
+        let rests = self.rest >= self.window && all_quiet(peaks, self.prev_peak, ceilings, margin);
+        if rests {
+            self.prev_peak = f64::from(last);
+        }
+        rests
+    }
+
     /// Counts frames at rest: nothing held (`need_db` 0) and nothing to
     /// average (`env_db` 0).
-    #[inline]
+    #[inline(always)]
     fn note_rest(&mut self, need_db: f64, env_db: f64) {
-        self.rest = if need_db == 0.0 && env_db == 0.0 {
-            self.rest + 1
-        } else {
-            0
-        };
+        // `&`, not `&&`: one condition, one conditional move on the count.
+        let at_rest = (need_db == 0.0) & (env_db == 0.0);
+        self.rest = if at_rest { self.rest + 1 } else { 0 };
     }
 
     /// Required reduction (dB ≥ 0) held over the window, for the sample whose
     /// right-hand interval has peak `interval_peak`.
     #[inline]
     fn held_reduction_db(&mut self, interval_peak: f64, ceiling: f64) -> f64 {
-        // Sample t bounds the intervals on both sides of it.
-        let peak = interval_peak.max(self.prev_peak);
+        let required = required_gain(interval_peak, self.prev_peak, ceiling);
         self.prev_peak = interval_peak;
-        let required = if peak > ceiling { ceiling / peak } else { 1.0 };
         let held = self.hold.push(required);
         if held != self.last_held {
             self.last_held = held;
-            self.last_held_db = if held < 1.0 {
-                -fast_db::level_db(held)
-            } else {
-                0.0
-            };
+            self.last_held_db = held_db(held);
         }
         self.last_held_db
+    }
+
+    /// [`held_reduction_db`](Self::held_reduction_db) for a whole block,
+    /// into `need`: frame `i` has interval peak `peaks[i]` and threshold
+    /// `ceilings[i] · margin`. The requirements and the dB conversions have
+    /// no dependence between frames and run as vector passes
+    /// ([`requirements`], [`held_dbs`]); only the running minimum is serial.
+    ///
+    /// Unlike the frame-by-frame path it holds the frames that
+    /// [`resting`](Self::resting) skips too, with the same results: a frame
+    /// rests only when the window of the last frame that did not held
+    /// nothing (all its requirements were 1), and a resting frame requires 1
+    /// (both its intervals are under the threshold), so pushing it leaves
+    /// every window that a later non-resting frame sees with the same
+    /// minimum. (Tested against the frame-by-frame path.)
+    fn held_reductions_db(
+        &mut self,
+        peaks: &[f32],
+        ceilings: &[f64],
+        margin: f64,
+        need: &mut [f64],
+    ) {
+        let Some(&last) = peaks.last() else { return };
+        requirements(peaks, self.prev_peak, ceilings, margin, need);
+        self.prev_peak = f64::from(last);
+        for v in need.iter_mut() {
+            *v = self.hold.push(*v);
+        }
+        if let Some(&held) = need.last() {
+            self.last_held = held;
+        }
+        held_dbs(need);
+        self.last_held_db = need.last().copied().unwrap_or(0.0);
+    }
+
+    /// Whether a frame with interval peak `interval_peak` and previous
+    /// interval peak `prev_peak` rests (see [`resting`](Self::resting)).
+    #[inline(always)]
+    fn rests(&self, interval_peak: f64, prev_peak: f64, threshold: f64) -> bool {
+        self.rest >= self.window && interval_peak <= threshold && prev_peak <= threshold
     }
 
     /// Average an envelope (dB ≥ the held reduction) into the output
@@ -320,7 +396,7 @@ impl LookaheadGain {
 }
 
 /// Program-dependent release: see the module docs (step 5).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Release {
     fast_db: f64,
     sustained_db: f64,
@@ -337,7 +413,13 @@ impl Release {
     }
 
     /// Envelope (dB of reduction, ≥ `need_db`) for the held requirement `need_db`.
-    #[inline]
+    ///
+    /// Written as selects, not branches: the attack/release decision
+    /// follows the music and mispredicted, and the coefficient was fetched
+    /// by a computed index, a load on the follower's dependency chain. The
+    /// released value is computed on every frame and kept only when the
+    /// requirement is below the envelope, so the results are the same.
+    #[inline(always)]
     fn next(&mut self, need_db: f64) -> f64 {
         let c = if need_db > self.sustained_db {
             self.coeff_sustain
@@ -345,13 +427,14 @@ impl Release {
             self.coeff_slow
         };
         self.sustained_db = snap(need_db + (self.sustained_db - need_db) * c);
-        if need_db >= self.fast_db {
-            self.fast_db = need_db;
+        let floor = max(self.sustained_db, need_db);
+        let released = snap(floor + (self.fast_db - floor) * self.coeff_fast);
+        self.fast_db = if need_db >= self.fast_db {
+            need_db
         } else {
-            let floor = self.sustained_db.max(need_db);
-            self.fast_db = snap(floor + (self.fast_db - floor) * self.coeff_fast);
-        }
-        self.fast_db.max(need_db)
+            released
+        };
+        max(self.fast_db, need_db)
     }
 
     fn reset(&mut self) {
@@ -370,6 +453,122 @@ fn reduction_to_gain(db: f64) -> f64 {
         fast_db::db_to_gain(-db)
     } else {
         1.0
+    }
+}
+
+/// The gain (≤ 1) a frame requires so that the larger of the intervals on
+/// either side of it, `interval_peak` and `prev_peak`, stays under
+/// `threshold` (sample t bounds the output on both sides of it).
+#[inline(always)]
+fn required_gain(interval_peak: f64, prev_peak: f64, threshold: f64) -> f64 {
+    let peak = interval_peak.max(prev_peak);
+    if peak > threshold {
+        threshold / peak
+    } else {
+        1.0
+    }
+}
+
+/// The reduction in dB (≥ 0) of a held gain (≤ 1), by the compressor's
+/// branch-free logarithm.
+#[inline(always)]
+fn held_db(held: f64) -> f64 {
+    if held < 1.0 {
+        -fast_db::level_db(held)
+    } else {
+        0.0
+    }
+}
+
+crate::simd::dispatch! {
+    /// [`required_gain`] for a block into `out`: frame `i` has interval peak
+    /// `peaks[i]`, previous peak `peaks[i − 1]` (`prev_peak` for frame 0)
+    /// and threshold `ceilings[i] · margin`. Its division ran on every
+    /// frame's critical path inside the sequential loop; here it runs 4
+    /// frames per vector.
+    fn requirements(peaks: &[f32], prev_peak: f64, ceilings: &[f64], margin: f64, out: &mut [f64]);
+    /// [`requirements`] with 4-lane vectors: the same operations, so the
+    /// same results.
+    feature "avx2" fn requirements_avx2;
+    portable fn requirements_portable;
+}
+
+#[inline(always)]
+fn requirements_portable(
+    peaks: &[f32],
+    prev_peak: f64,
+    ceilings: &[f64],
+    margin: f64,
+    out: &mut [f64],
+) {
+    let n = out.len().min(peaks.len()).min(ceilings.len());
+    if n == 0 {
+        return;
+    }
+    out[0] = required_gain(f64::from(peaks[0]), prev_peak, ceilings[0] * margin);
+    for (((o, &peak), &prev), &c) in out[1..n]
+        .iter_mut()
+        .zip(&peaks[1..n])
+        .zip(&peaks[..n - 1])
+        .zip(&ceilings[1..n])
+    {
+        *o = required_gain(f64::from(peak), f64::from(prev), c * margin);
+    }
+}
+
+crate::simd::dispatch! {
+    /// Whether every frame's intervals are under its threshold: frame `i`
+    /// has interval peak `peaks[i]`, previous peak `peaks[i − 1]`
+    /// (`prev_peak` for frame 0) and threshold `ceilings[i] · margin` (the
+    /// condition of [`LookaheadGain::rests`]).
+    fn all_quiet(peaks: &[f32], prev_peak: f64, ceilings: &[f64], margin: f64) -> bool;
+    /// [`all_quiet`] with 4-lane comparisons.
+    feature "avx2" fn all_quiet_avx2;
+    portable fn all_quiet_portable;
+}
+
+#[inline(always)]
+fn all_quiet_portable(peaks: &[f32], prev_peak: f64, ceilings: &[f64], margin: f64) -> bool {
+    let n = peaks.len().min(ceilings.len());
+    if n == 0 {
+        return true;
+    }
+    let first = ceilings[0] * margin;
+    let mut quiet = (f64::from(peaks[0]) <= first) & (prev_peak <= first);
+    // `&` over the block rather than an early exit, so that it vectorises.
+    for ((&peak, &prev), &c) in peaks[1..n].iter().zip(&peaks[..n - 1]).zip(&ceilings[1..n]) {
+        let threshold = c * margin;
+        quiet &= (f64::from(peak) <= threshold) & (f64::from(prev) <= threshold);
+    }
+    quiet
+}
+
+/// Reductions (dB) of a block to gains, in place; a block that rested
+/// (all 0 dB) is all gains of exactly 1 without the conversion.
+#[inline]
+fn gains_of(rested: bool, buf: &mut [f64]) {
+    if rested {
+        buf.fill(1.0);
+    } else {
+        reductions_to_gains(buf);
+    }
+}
+
+crate::simd::dispatch! {
+    /// [`held_db`] over a block, in place: the logarithm (with a division)
+    /// for every frame, 4 frames per vector, instead of on the sequential
+    /// loop's critical path whenever the held gain changed.
+    fn held_dbs(buf: &mut [f64]);
+    /// [`held_dbs`] with 4-lane vectors: the same operations, so the same
+    /// results.
+    feature "avx2" fn held_dbs_avx2;
+    portable fn held_dbs_portable;
+}
+
+#[inline(always)]
+fn held_dbs_portable(buf: &mut [f64]) {
+    for v in buf {
+        *v = held_db(*v);
     }
 }
 
@@ -393,9 +592,20 @@ fn reductions_to_gains_portable(buf: &mut [f64]) {
     }
 }
 
-#[inline]
+/// The larger of two reductions (dB). They are never NaN and never −0
+/// ([`held_db`] gives +0 or a positive number, [`snap`] keeps them so), so
+/// this is `f64::max` without its NaN handling: one instruction on the
+/// release's dependency chain instead of four.
+#[inline(always)]
+fn max(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
+}
+
+/// 0 below [`SNAP_DB`] (which also keeps subnormals out of the release),
+/// else `db`.
+#[inline(always)]
 fn snap(db: f64) -> f64 {
-    if db < SNAP_DB { 0.0 } else { flush(db) }
+    if db < SNAP_DB { 0.0 } else { db }
 }
 
 /// Stage 1's gain computer (steps 3–6 of the module docs): hold, release and
@@ -426,16 +636,100 @@ impl Stage1 {
             return 0.0;
         }
         let need_db = self.hold.held_reduction_db(interval_peak, threshold);
-        // A zero envelope also means the release has fully recovered.
-        let env_db = self.release.next(need_db);
-        self.hold.note_rest(need_db, env_db);
-        self.hold.smooth(env_db)
+        self.settle(need_db)
+    }
+
+    /// Release and average of a frame that does not rest, from its held
+    /// reduction: the reduction (dB) of the frame `window − 1` earlier.
+    #[inline(always)]
+    fn settle(&mut self, need_db: f64) -> f64 {
+        settle(&mut self.release, &mut self.hold, need_db)
+    }
+
+    /// [`reduction_db`](Self::reduction_db) for a block into `out`: frame
+    /// `i` has interval peak `peaks[i]` and threshold `ceilings[i] · margin`.
+    /// The same results frame by frame (see
+    /// [`LookaheadGain::held_reductions_db`]); the frame-independent work
+    /// runs as vector passes before the sequential release and average.
+    /// Returns whether the whole block rested (every reduction 0).
+    fn reductions_db(
+        &mut self,
+        peaks: &[f32],
+        ceilings: &[f64],
+        margin: f64,
+        out: &mut [f64],
+    ) -> bool {
+        if self.hold.rests_through(peaks, ceilings, margin) {
+            out.fill(0.0);
+            return true;
+        }
+        let prev = self.hold.prev_peak;
+        self.hold.held_reductions_db(peaks, ceilings, margin, out);
+        self.settle_block(peaks, prev, ceilings, margin, out);
+        false
+    }
+
+    crate::simd::dispatch! {
+        /// The sequential part of [`reductions_db`](Self::reductions_db):
+        /// rest, release and average of every frame, `out` from held
+        /// reductions to reductions; `prev_peak` is the interval peak before
+        /// `peaks[0]`.
+        fn settle_block(
+            &mut self,
+            peaks: &[f32],
+            prev_peak: f64,
+            ceilings: &[f64],
+            margin: f64,
+            out: &mut [f64],
+        );
+        /// [`settle_block`](Self::settle_block) compiled for AVX2: the
+        /// selects of the release are single blends. The same operations,
+        /// so the same results.
+        feature "avx2" fn settle_block_avx2;
+        portable fn settle_block_portable;
+    }
+
+    #[inline(always)]
+    fn settle_block_portable(
+        &mut self,
+        peaks: &[f32],
+        mut prev: f64,
+        ceilings: &[f64],
+        margin: f64,
+        out: &mut [f64],
+    ) {
+        // The release in a local for the loop: its coefficients then sit
+        // in registers, and the attack/release select is a blend, not a
+        // load from a computed address on the follower's dependency chain.
+        let mut release = self.release;
+        for ((o, &peak), &c) in out.iter_mut().zip(peaks).zip(ceilings) {
+            let peak = f64::from(peak);
+            let rests = self.hold.rests(peak, prev, c * margin);
+            prev = peak;
+            *o = if rests {
+                0.0
+            } else {
+                settle(&mut release, &mut self.hold, *o)
+            };
+        }
+        self.release = release;
     }
 
     fn reset(&mut self) {
         self.hold.reset();
         self.release.reset();
     }
+}
+
+/// Release and average of a frame that does not rest, from its held
+/// reduction `need_db`: stage 1's reduction (dB) of the frame `window − 1`
+/// earlier. One function for the frame-by-frame and the block paths.
+#[inline(always)]
+fn settle(release: &mut Release, hold: &mut LookaheadGain, need_db: f64) -> f64 {
+    // A zero envelope also means the release has fully recovered.
+    let env_db = release.next(need_db);
+    hold.note_rest(need_db, env_db);
+    hold.smooth(env_db)
 }
 
 /// Frames of lookahead (= attack ramp) for `params` at `sample_rate`.
@@ -703,12 +997,15 @@ impl Limiter {
                 .detector
                 .detect_planar(&sc.driven[..nch * MAX_FRAMES], &mut sc.peaks[..n]),
         }
-        for ((g1, &peak), &ceiling) in sc.gain[..n].iter_mut().zip(&sc.peaks).zip(&sc.ceiling) {
-            *g1 = self
-                .stage1
-                .reduction_db(f64::from(peak), ceiling * main_margin);
-        }
-        reductions_to_gains(&mut sc.gain[..n]);
+        gains_of(
+            self.stage1.reductions_db(
+                &sc.peaks[..n],
+                &sc.ceiling[..n],
+                main_margin,
+                &mut sc.gain[..n],
+            ),
+            &mut sc.gain[..n],
+        );
         for ch in 0..nch {
             let at = ch * MAX_FRAMES..ch * MAX_FRAMES + n;
             let out = &mut sc.stage1[at.clone()];
@@ -724,18 +1021,15 @@ impl Limiter {
         // Stage 2: measure stage 1's output and remove any residual over.
         self.safety_detector
             .detect_planar(&sc.stage1[..nch * MAX_FRAMES], &mut sc.peaks[..n]);
-        for ((g2, &peak), &ceiling) in sc.gain[..n].iter_mut().zip(&sc.peaks).zip(&sc.ceiling) {
-            let threshold = ceiling * safety_margin;
-            let peak = f64::from(peak);
-            *g2 = if self.safety.resting(peak, threshold) {
-                0.0
-            } else {
-                let need2_db = self.safety.held_reduction_db(peak, threshold);
-                self.safety.note_rest(need2_db, need2_db);
-                self.safety.smooth(need2_db)
-            };
-        }
-        reductions_to_gains(&mut sc.gain[..n]);
+        gains_of(
+            self.safety.reductions_db(
+                &sc.peaks[..n],
+                &sc.ceiling[..n],
+                safety_margin,
+                &mut sc.gain[..n],
+            ),
+            &mut sc.gain[..n],
+        );
         for (ch, channel) in channels.iter_mut().take(nch).enumerate() {
             let at = ch * MAX_FRAMES..ch * MAX_FRAMES + n;
             let delayed = &mut sc.driven[at.clone()];
@@ -822,5 +1116,108 @@ impl Processor for Limiter {
     /// sample each.
     fn latency(&self) -> usize {
         self.delay.delay + self.safety_delay.delay
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Interval peaks that rest, limit hard, recover, spike, hit the
+    /// threshold exactly and carry an infinity and a NaN; ceilings that ramp.
+    fn peaks_and_ceilings() -> (Vec<f32>, Vec<f64>) {
+        let mut rng = fastrand::Rng::with_seed(8);
+        let mut peaks = Vec::new();
+        for (len, lo, hi) in [
+            (1200, 0.0, 0.0),
+            (900, 0.5, 3.0),
+            (400, 0.1, 0.6),
+            (1500, 0.0, 0.2),
+            (300, 0.8, 1.2),
+            (2000, 0.0, 0.0),
+        ] {
+            peaks.extend((0..len).map(|_| lo + (hi - lo) * rng.f32()));
+        }
+        for (at, v) in [
+            (2500, 9.0),
+            (2600, 0.5),
+            (3100, f32::INFINITY),
+            (3200, f32::NAN),
+        ] {
+            peaks[at] = v;
+        }
+        let ceilings = (0..peaks.len())
+            .map(|i| match i {
+                0..1500 => 0.9,
+                1500..1600 => 0.9 - 0.004 * (i - 1500) as f64,
+                _ => 0.5,
+            })
+            .collect();
+        (peaks, ceilings)
+    }
+
+    /// The block paths (vector passes, holding the resting frames too, whole
+    /// resting blocks skipped) give stage 1's and the safety stage's
+    /// reductions of the frame-by-frame path bit for bit, at any block size.
+    #[test]
+    fn block_paths_equal_the_frame_by_frame_path() {
+        let (peaks, ceilings) = peaks_and_ceilings();
+        // Short releases, so the signal comes to rest within the test.
+        let params = LimiterParams {
+            release_fast_ms: 1.0,
+            release_slow_ms: 2.0,
+            sustain_ms: 5.0,
+            ..LimiterParams::default()
+        };
+        let margin = db_to_gain(-DETECTION_MARGIN_DB);
+        let window = 88;
+        let mut frame = Stage1::new(window, &params, 44_100.0);
+        let want: Vec<f64> = peaks
+            .iter()
+            .zip(&ceilings)
+            .map(|(&p, &c)| frame.reduction_db(f64::from(p), c * margin))
+            .collect();
+        let mut safety = LookaheadGain::new(window / 2);
+        let want_safety: Vec<f64> = peaks
+            .iter()
+            .zip(&ceilings)
+            .map(|(&p, &c)| {
+                let (p, threshold) = (f64::from(p), c * margin);
+                if safety.resting(p, threshold) {
+                    0.0
+                } else {
+                    let need = safety.held_reduction_db(p, threshold);
+                    safety.note_rest(need, need);
+                    safety.smooth(need)
+                }
+            })
+            .collect();
+        assert!(want.iter().any(|&r| r > 3.0) && want.iter().filter(|&&r| r == 0.0).count() > 1000);
+        for block in [1, 7, 64, MAX_FRAMES] {
+            let mut blocks = Stage1::new(window, &params, 44_100.0);
+            let mut blocks_safety = LookaheadGain::new(window / 2);
+            let (mut got, mut got_safety) = (vec![0.0; peaks.len()], vec![0.0; peaks.len()]);
+            let mut rested = 0;
+            for (((p, c), g), gs) in peaks
+                .chunks(block)
+                .zip(ceilings.chunks(block))
+                .zip(got.chunks_mut(block))
+                .zip(got_safety.chunks_mut(block))
+            {
+                rested += usize::from(blocks.reductions_db(p, c, margin, g));
+                blocks_safety.reductions_db(p, c, margin, gs);
+            }
+            for (name, got, want) in [
+                ("stage 1", &got, &want),
+                ("safety", &got_safety, &want_safety),
+            ] {
+                let first = got
+                    .iter()
+                    .zip(want)
+                    .position(|(a, b)| a.to_bits() != b.to_bits());
+                assert_eq!(first, None, "{name}, blocks of {block}: first difference");
+            }
+            assert!(rested > 0, "blocks of {block}: no block rested as a whole");
+        }
     }
 }

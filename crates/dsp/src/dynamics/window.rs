@@ -13,6 +13,10 @@
 /// `min` per value): O(1) per value like the monotonic deque (Lemire 2006)
 /// it replaced, whose data-dependent pops were 10 % of the limiter's time.
 /// The result is the minimum of the same values, so it is the same number.
+///
+/// Values must not be NaN (the limiter pushes gains in [0, 1]): the minimum
+/// is then a plain compare-and-select, one instruction on the running
+/// minimum's dependency chain where `f64::min`'s NaN handling took four.
 #[derive(Debug, Clone)]
 pub(crate) struct SlidingMin {
     /// The current segment's values so far (`pos` of them).
@@ -39,20 +43,22 @@ impl SlidingMin {
         s
     }
 
-    /// Push `v` and return the minimum of the last `window` values (fewer at start).
+    /// Push `v` (not NaN) and return the minimum of the last `window` values
+    /// (fewer at start).
     #[inline]
     pub(crate) fn push(&mut self, v: f64) -> f64 {
+        debug_assert!(!v.is_nan(), "SlidingMin takes no NaN");
         let pos = self.pos;
         self.current[pos] = v;
-        self.prefix = self.prefix.min(v);
+        self.prefix = min(self.prefix, v);
         // The window: previous segment's values pos + 1 .. window, and the
         // current segment's 0 ..= pos.
-        let out = self.suffix[pos + 1].min(self.prefix);
+        let out = min(self.suffix[pos + 1], self.prefix);
         if pos + 1 == self.current.len() {
             // Segment complete: it becomes the previous one.
             let mut m = f64::INFINITY;
             for (s, &x) in self.suffix.iter_mut().zip(&self.current).rev() {
-                m = m.min(x);
+                m = min(m, x);
                 *s = m;
             }
             self.prefix = f64::INFINITY;
@@ -69,6 +75,13 @@ impl SlidingMin {
         self.prefix = f64::INFINITY;
         self.pos = 0;
     }
+}
+
+/// The smaller of two values that are not NaN (`minsd`; equal values are
+/// the same number, as the limiter pushes no −0).
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
 }
 
 /// Mean of the most recent `window` pushed values (initially all `initial`).
