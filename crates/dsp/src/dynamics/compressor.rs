@@ -20,7 +20,7 @@ use crate::units::{db_to_gain, ms_to_samples, one_pole_coeff};
 pub(crate) mod fast_db;
 mod smoothing;
 
-use smoothing::BranchingSmoother;
+use smoothing::{BranchingSmoother, Intercepts};
 
 /// Ramp for threshold and makeup changes (ms).
 const PARAM_RAMP_MS: f64 = 20.0;
@@ -135,7 +135,7 @@ pub struct Compressor {
     release_decay: Box<[f64; CHUNK]>,
     reduction_db: f64,
     max_reduction_db: f64,
-    /// The per-chunk scratch (34 KiB), allocated once: built on the stack it
+    /// The per-chunk scratch (36 KiB), allocated once: built on the stack it
     /// was zero-filled on every call, a few percent of a mastering chain.
     /// `None` only while [`Self::process_with_sidechain`] holds it.
     scratch: Option<Box<Chunk>>,
@@ -478,7 +478,7 @@ impl Compressor {
                     la.reduction_db = settle(release_only(&mut a[..len], la.reduction_db, decay));
                 }
                 ([la], [a]) => {
-                    smoother.run(&mut a[..len], &mut la.reduction_db);
+                    smoother.run(&mut a[..len], &mut la.reduction_db, &mut chunk.intercepts);
                     la.reduction_db = settle(la.reduction_db);
                 }
                 _ => {}
@@ -618,6 +618,8 @@ struct Chunk {
     level: [[f64; CHUNK]; MAX_FRAME],
     /// Linear gain per frame for the channel being applied.
     gain: [f64; CHUNK],
+    /// The smoothing's scratch.
+    intercepts: Intercepts,
 }
 
 impl std::fmt::Debug for Chunk {
@@ -632,6 +634,7 @@ impl Default for Chunk {
         Self {
             level: [[0.0; CHUNK]; MAX_FRAME],
             gain: [0.0; CHUNK],
+            intercepts: Intercepts::default(),
         }
     }
 }
