@@ -167,8 +167,8 @@ impl OddTable {
     unsafe fn eval8(&self, x: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
         use std::arch::x86_64::*;
         // SAFETY: AVX2 is enabled where this is inlined (see # Safety); the
-        // only memory accesses are the store into `idx` (8 i32) and the
-        // loads of whole 16-byte table rows at clamped indices.
+        // only memory accesses are the loads of whole 16-byte table rows at
+        // clamped indices.
         unsafe {
             let sign_mask = _mm256_set1_ps(-0.0);
             let sign = _mm256_and_ps(x, sign_mask);
@@ -182,13 +182,28 @@ impl OddTable {
                 _mm256_set1_epi32(SEGMENTS as i32 - 1),
             );
             let t = _mm256_sub_ps(s, _mm256_cvtepi32_ps(i));
-            let mut idx = [0i32; 8];
-            _mm256_storeu_si256(idx.as_mut_ptr().cast(), i);
+            // Byte offsets of the rows (16 bytes each), shifted in the
+            // vector and taken out two per 64-bit move: the lane-by-lane
+            // extracts, shifts and bounds checks were half the loop's
+            // instructions.
+            let offsets = _mm256_slli_epi32::<4>(i);
+            let (low, high) = (
+                _mm256_castsi256_si128(offsets),
+                _mm256_extracti128_si256::<1>(offsets),
+            );
+            let pairs = [
+                _mm_cvtsi128_si64(low) as u64,
+                _mm_extract_epi64::<1>(low) as u64,
+                _mm_cvtsi128_si64(high) as u64,
+                _mm_extract_epi64::<1>(high) as u64,
+            ];
+            let base = self.rows.as_ptr().cast::<u8>();
             // Each index is in [0, SEGMENTS) (clamped above; NaN maps to the
-            // last segment like the portable path), so every row load is in bounds.
+            // last segment like the portable path), so every row read lies
+            // inside `rows`.
             let row = |k: usize| {
-                let r = &self.rows[idx[k] as usize];
-                _mm_loadu_ps(r.as_ptr())
+                let offset = (pairs[k / 2] >> (32 * (k % 2))) as u32;
+                _mm_loadu_ps(base.add(offset as usize).cast())
             };
             let a0 = _mm256_set_m128(row(4), row(0));
             let a1 = _mm256_set_m128(row(5), row(1));
