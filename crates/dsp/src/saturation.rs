@@ -491,8 +491,23 @@ impl Saturator {
         2 * CascadeDesign::SATURATION.latency(3)
     }
 
-    /// One sub-block of at most [`MAX_FRAMES`] frames.
-    fn process_block(
+    crate::simd::dispatch! {
+        /// One sub-block of at most [`MAX_FRAMES`] frames.
+        fn process_block(
+            &mut self,
+            channels: &mut [&mut [f32]],
+            range: std::ops::Range<usize>,
+            nch: usize,
+        );
+        /// [`process_block`](Self::process_block) compiled for AVX2: the
+        /// base-rate loops (drive, conversions, dry/wet mix) run 4 frames per
+        /// vector instead of 2. The same operations, so the same results.
+        feature "avx2" fn process_block_avx2;
+        portable fn process_block_portable;
+    }
+
+    #[inline(always)]
+    fn process_block_portable(
         &mut self,
         channels: &mut [&mut [f32]],
         range: std::ops::Range<usize>,
