@@ -278,6 +278,64 @@ fn detecting_on_the_audio_equals_detecting_on_a_copy_as_key() {
     }
 }
 
+/// Lookahead delays the audio, not the detector: the output must equal, bit
+/// for bit, a compressor without lookahead whose audio is the input delayed
+/// by the lookahead and whose key is the input itself. Host blocks shorter
+/// and longer than the delay, straddling the delay ring's wrap.
+#[test]
+fn lookahead_equals_delayed_audio_with_an_undelayed_key() {
+    let len = 20_000;
+    let params = CompressorParams {
+        threshold_db: -24.0,
+        ratio: 3.0,
+        attack_ms: 5.0,
+        release_ms: 120.0,
+        lookahead_ms: 2.0,
+        ..CompressorParams::default()
+    };
+    let lag = (2.0e-3 * SR).round() as usize;
+    for channels in [1, 2] {
+        let input: Vec<Vec<f32>> = (0..channels)
+            .map(|ch| {
+                sine(len, 220.0 + 50.0 * ch as f64, 0.8)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, x)| if (n / 3_000) % 2 == 0 { x } else { 0.02 * x })
+                    .collect()
+            })
+            .collect();
+        let mut want: Vec<Vec<f32>> = input
+            .iter()
+            .map(|x| [vec![0.0; lag], x[..len - lag].to_vec()].concat())
+            .collect();
+        let mut c = prepared(
+            Compressor::new(CompressorParams {
+                lookahead_ms: 0.0,
+                ..params.clone()
+            }),
+            channels,
+        );
+        for start in (0..len).step_by(1024) {
+            let end = (start + 1024).min(len);
+            let key: Vec<&[f32]> = input.iter().map(|k| &k[start..end]).collect();
+            let mut block: Vec<&mut [f32]> = want.iter_mut().map(|c| &mut c[start..end]).collect();
+            c.process_with_sidechain(&mut block, &key);
+        }
+        for block_len in [1, 7, 37, lag, lag + 1, 100, 1024] {
+            let mut c = prepared(Compressor::new(params.clone()), channels);
+            assert_eq!(c.latency(), lag);
+            let mut got = input.clone();
+            for start in (0..len).step_by(block_len) {
+                let end = (start + block_len).min(len);
+                let mut block: Vec<&mut [f32]> =
+                    got.iter_mut().map(|c| &mut c[start..end]).collect();
+                c.process(&mut block);
+            }
+            assert!(got == want, "{channels} ch, blocks of {block_len}");
+        }
+    }
+}
+
 #[test]
 fn threshold_change_mid_stream_does_not_click() {
     let mut c = prepared(Compressor::new(CompressorParams::default()), 1);

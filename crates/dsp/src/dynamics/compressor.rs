@@ -520,12 +520,15 @@ impl Compressor {
             last_red = last_red.max(lane.reduction_db);
             let audio = &mut audio[start..start + len];
             if self.lookahead > 0 {
-                let mut pos = self.delay_pos;
-                for (x, g) in audio.iter_mut().zip(&gains[..len]) {
-                    lane.delay[pos] = f64::from(*x);
-                    pos = if pos + 1 == ring { 0 } else { pos + 1 };
-                    *x = (lane.delay[pos] * g) as f32;
-                }
+                // (This lane's reductions are gains by now: its level row is free.)
+                let scratch = &mut chunk.level[ch];
+                delayed_apply(
+                    audio,
+                    &gains[..len],
+                    &mut lane.delay,
+                    self.delay_pos,
+                    scratch,
+                );
             } else if !(gains_are_makeup && unity) {
                 // (At rest with unity makeup every gain is exactly 1: the
                 // audio passes untouched.)
@@ -547,6 +550,49 @@ impl Compressor {
 #[inline(always)]
 fn peak(x: f32) -> f64 {
     f64::from(x).abs().max(1e-10)
+}
+
+/// `audio` delayed by `delay.len() − 1` frames through the ring `delay`
+/// (next write at `pos`), times `gains`, with `scratch` (at least as long as
+/// `audio`) for the delayed samples. The same values as writing and reading
+/// the ring sample by sample, but as contiguous runs (at most two per ring
+/// pass) instead of a wrap test and a bounds check per sample.
+#[inline(always)]
+fn delayed_apply(
+    audio: &mut [f32],
+    gains: &[f64],
+    delay: &mut [f64],
+    pos: usize,
+    scratch: &mut [f64],
+) {
+    let (len, ring) = (audio.len(), delay.len());
+    let lag = ring - 1;
+    let delayed = &mut scratch[..len];
+    // The first `lag` frames come from what the ring held before this
+    // piece, read from `pos + 1` on (wrapping once at most).
+    let old = lag.min(len);
+    let from = (pos + 1) % ring;
+    let first = old.min(ring - from);
+    delayed[..first].copy_from_slice(&delay[from..from + first]);
+    delayed[first..old].copy_from_slice(&delay[..old - first]);
+    // The rest are this piece's own samples, `lag` frames earlier.
+    for (d, &x) in delayed[old..].iter_mut().zip(audio.iter()) {
+        *d = f64::from(x);
+    }
+    // The ring keeps the last `ring` samples written, at `pos + i`.
+    let skip = len.saturating_sub(ring);
+    let at = (pos + skip) % ring;
+    let n = len - skip;
+    let first = n.min(ring - at);
+    for (r, &x) in delay[at..at + first].iter_mut().zip(&audio[skip..]) {
+        *r = f64::from(x);
+    }
+    for (r, &x) in delay[..n - first].iter_mut().zip(&audio[skip + first..]) {
+        *r = f64::from(x);
+    }
+    for ((x, &d), &g) in audio.iter_mut().zip(delayed.iter()).zip(gains) {
+        *x = (d * g) as f32;
+    }
 }
 
 /// The largest of `values` and `init` (all finite). Four running maxima
