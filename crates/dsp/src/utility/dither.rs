@@ -345,19 +345,22 @@ mod avx2 {
         q.shaped(shaper, channels.into_remainder(), states.into_remainder());
     }
 
-    /// `f64::round` (half away from zero) on both lanes, as the compiler
-    /// expands it: truncate `w + copysign(0.5 − 2⁻⁵⁴, w)` (adding 0.5 itself
-    /// would round 0.5 − 2⁻⁵⁴ up to 1).
+    /// `f64::round` (half away from zero) on both lanes: truncate
+    /// `w + copysign(0.5 − 2⁻⁵⁴, w)` (adding 0.5 itself would round
+    /// 0.5 − 2⁻⁵⁴ up to 1). Both signs' sums are formed and the sign bit of
+    /// `w` picks one (`w − h` is `w + (−h)` exactly), which takes the and/or
+    /// that builds the copysign off the feedback recursion.
     #[inline(always)]
     pub(super) fn round(w: __m128d) -> __m128d {
         // SAFETY: register-only SSE4.1; inlined only where AVX2 (which
         // implies it) is enabled.
         unsafe {
-            let half = _mm_or_pd(
-                _mm_and_pd(w, _mm_set1_pd(-0.0)),
-                _mm_set1_pd(0.499_999_999_999_999_94),
-            );
-            _mm_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm_add_pd(w, half))
+            let half = _mm_set1_pd(0.499_999_999_999_999_94);
+            let up =
+                _mm_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm_add_pd(w, half));
+            let down =
+                _mm_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm_sub_pd(w, half));
+            _mm_blendv_pd(up, down, w)
         }
     }
 
@@ -383,16 +386,26 @@ mod avx2 {
             let [rl, rr] = &mut lanes.rng;
             let w = _mm_add_pd(v, _mm_set_pd(tpdf(rr), tpdf(rl)));
             let rounded = round(w);
+            let (lo, hi) = (_mm_set1_pd(q.lo), _mm_set1_pd(q.hi));
             // `clamp(lo, hi)`: lo where lo > x, then hi where hi < x.
-            let grid = _mm_min_pd(_mm_set1_pd(q.hi), _mm_max_pd(_mm_set1_pd(q.lo), rounded));
+            let grid = _mm_min_pd(hi, _mm_max_pd(lo, rounded));
             // Shift the history by renaming; the newest error goes in front.
             for k in (1..OLDER).rev() {
                 lanes.older[k] = lanes.older[k - 1];
             }
             lanes.older[0] = lanes.newest;
-            lanes.newest = _mm_min_pd(
-                _mm_set1_pd(4.0),
-                _mm_max_pd(_mm_set1_pd(-4.0), _mm_sub_pd(grid, v)),
+            // The error `clamp(grid − v, −4, 4)`, with the clamps taken off
+            // the recursion: on the grid's range it is `rounded − v` (|d| < 1
+            // and rounding moves by ≤ ½, so it lies within ±1.5 and the ±4
+            // clamp leaves it; a NaN passes both ways), and where the grid
+            // clamps it is that of `lo` or `hi`, which needs only `v`.
+            let clamp4 = |x| _mm_min_pd(_mm_set1_pd(4.0), _mm_max_pd(_mm_set1_pd(-4.0), x));
+            let (below, above) = (clamp4(_mm_sub_pd(lo, v)), clamp4(_mm_sub_pd(hi, v)));
+            let inside = _mm_sub_pd(rounded, v);
+            lanes.newest = _mm_blendv_pd(
+                _mm_blendv_pd(inside, below, _mm_cmplt_pd(rounded, lo)),
+                above,
+                _mm_cmpgt_pd(rounded, hi),
             );
             let out = _mm_cvtpd_ps(_mm_mul_pd(grid, _mm_set1_pd(q.step)));
             (_mm_cvtss_f32(out), _mm_cvtss_f32(_mm_movehdup_ps(out)))
