@@ -336,6 +336,53 @@ fn lookahead_equals_delayed_audio_with_an_undelayed_key() {
     }
 }
 
+/// Unlinked channels are independent: each channel of a 3-channel RMS
+/// compressor with a side-chain high-pass (its detectors run two lanes per
+/// loop, then one) must match that channel through a mono compressor. The
+/// smoothing's rounding differs between one lane and two (≈ 1e-15 dB), so
+/// equal within 1e-7 (a few f32 ulps at full scale), while a lane taking
+/// another's filter or mean-square state would be off by whole dBs.
+#[test]
+fn unlinked_rms_channels_with_sidechain_high_pass_match_mono_compressors() {
+    let len = 24_000;
+    let params = CompressorParams {
+        threshold_db: -20.0,
+        ratio: 4.0,
+        attack_ms: 5.0,
+        release_ms: 80.0,
+        link_percent: 0.0,
+        detection: Detection::Rms,
+        sidechain_hpf_hz: 150.0,
+        ..CompressorParams::default()
+    };
+    // Different levels and a bass tone the high-pass must ignore.
+    let input: Vec<Vec<f32>> = [(0.9, 2_000.0), (0.3, 1_000.0), (0.6, 3_000.0)]
+        .iter()
+        .map(|&(amp, freq)| {
+            sine(len, freq, amp)
+                .iter()
+                .zip(sine(len, 50.0, 0.5))
+                .map(|(x, b)| x + b)
+                .collect()
+        })
+        .collect();
+    let mut together = input.clone();
+    let mut c = prepared(Compressor::new(params.clone()), 3);
+    run(&mut c, &mut together);
+    let mut worst: f64 = 0.0;
+    for (ch, want_in) in input.iter().enumerate() {
+        let mut alone = vec![want_in.clone()];
+        let mut c = prepared(Compressor::new(params.clone()), 1);
+        run(&mut c, &mut alone);
+        for (&a, &b) in alone[0].iter().zip(&together[ch]) {
+            worst = worst.max(f64::from((a - b).abs()));
+        }
+    }
+    assert!(worst < 1e-7, "worst {worst:e}");
+    // And the compressor did act on the loud channels.
+    assert!(rms_db(&input[0][12_000..]) - rms_db(&together[0][12_000..]) > 3.0);
+}
+
 #[test]
 fn threshold_change_mid_stream_does_not_click() {
     let mut c = prepared(Compressor::new(CompressorParams::default()), 1);

@@ -299,14 +299,7 @@ impl Compressor {
             }
             loudest_in_chunk[..nch].fill(largest(lane0, 0.0));
         } else {
-            for (ch, ((lane, level), top)) in self
-                .lanes
-                .iter_mut()
-                .zip(&mut chunk.level)
-                .zip(&mut loudest_in_chunk)
-                .take(nch)
-                .enumerate()
-            {
+            for (ch, level) in chunk.level.iter_mut().take(nch).enumerate() {
                 let level = &mut level[..len];
                 let audio = &channels[ch][start..start + len];
                 match sidechain.get(ch % sidechain.len().max(1)) {
@@ -330,28 +323,31 @@ impl Compressor {
                         }
                     }
                 }
-                if !direct {
-                    if let Some(c) = &self.hpf {
-                        level
-                            .iter_mut()
-                            .for_each(|k| *k = lane.hpf[0].process(c, *k));
-                    }
-                    match p.detection {
-                        // |k| floored at −200 dB, so the level is finite in silence.
-                        Detection::Peak => level.iter_mut().for_each(|k| *k = k.abs().max(1e-10)),
-                        Detection::Rms => {
-                            let a = self.coeff_rms;
-                            let mut ms = lane.mean_square;
-                            for k in level.iter_mut() {
-                                let sq = *k * *k;
-                                ms = flush(sq + (ms - sq) * a);
-                                *k = ms.max(1e-20);
-                            }
-                            lane.mean_square = ms;
+            }
+            if !direct {
+                let detector = Detector {
+                    hpf: self.hpf.as_ref(),
+                    detection: p.detection,
+                    coeff_rms: self.coeff_rms,
+                };
+                // Two lanes side by side: the side-chain filter and the mean
+                // square are recursions, whose chains overlap when two lanes
+                // share a loop (the same operations per lane as one by one).
+                for (lanes, levels) in self.lanes[..nch]
+                    .chunks_mut(2)
+                    .zip(chunk.level[..nch].chunks_mut(2))
+                {
+                    match (lanes, levels) {
+                        ([la, lb], [a, b]) => {
+                            detector.run_pair(la, lb, &mut a[..len], &mut b[..len])
                         }
+                        ([la], [a]) => detector.run(la, &mut a[..len]),
+                        _ => {}
                     }
                 }
-                *top = largest(level, 0.0);
+            }
+            for (level, top) in chunk.level.iter().zip(&mut loudest_in_chunk).take(nch) {
+                *top = largest(&level[..len], 0.0);
             }
         }
         // Quiet: every detector value below the knee's lower edge (with a
@@ -592,6 +588,72 @@ fn delayed_apply(
     }
     for ((x, &d), &g) in audio.iter_mut().zip(delayed.iter()).zip(gains) {
         *x = (d * g) as f32;
+    }
+}
+
+/// The side-chain filter and the detector, from the key's samples to
+/// detector values (|x| or mean square, floored) in place.
+struct Detector<'a> {
+    hpf: Option<&'a BiquadCoeffs>,
+    detection: Detection,
+    coeff_rms: f64,
+}
+
+impl Detector<'_> {
+    /// One step of the mean square (floored, so the level is finite).
+    #[inline(always)]
+    fn mean_square(&self, ms: &mut f64, x: f64) -> f64 {
+        let sq = x * x;
+        *ms = flush(sq + (*ms - sq) * self.coeff_rms);
+        ms.max(1e-20)
+    }
+
+    /// One lane.
+    #[inline(always)]
+    fn run(&self, lane: &mut ChannelState, level: &mut [f64]) {
+        if let Some(c) = self.hpf {
+            level
+                .iter_mut()
+                .for_each(|k| *k = lane.hpf[0].process(c, *k));
+        }
+        match self.detection {
+            // |k| floored at −200 dB, so the level is finite in silence.
+            Detection::Peak => level.iter_mut().for_each(|k| *k = k.abs().max(1e-10)),
+            Detection::Rms => {
+                let mut ms = lane.mean_square;
+                for k in level.iter_mut() {
+                    *k = self.mean_square(&mut ms, *k);
+                }
+                lane.mean_square = ms;
+            }
+        }
+    }
+
+    /// Two lanes in one loop: exactly [`Self::run`] on each.
+    #[inline(always)]
+    fn run_pair(&self, la: &mut ChannelState, lb: &mut ChannelState, a: &mut [f64], b: &mut [f64]) {
+        if let Some(c) = self.hpf {
+            let (mut fa, mut fb) = (la.hpf[0], lb.hpf[0]);
+            for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+                *x = fa.process(c, *x);
+                *y = fb.process(c, *y);
+            }
+            (la.hpf[0], lb.hpf[0]) = (fa, fb);
+        }
+        match self.detection {
+            Detection::Peak => {
+                a.iter_mut().for_each(|k| *k = k.abs().max(1e-10));
+                b.iter_mut().for_each(|k| *k = k.abs().max(1e-10));
+            }
+            Detection::Rms => {
+                let (mut ma, mut mb) = (la.mean_square, lb.mean_square);
+                for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+                    *x = self.mean_square(&mut ma, *x);
+                    *y = self.mean_square(&mut mb, *y);
+                }
+                (la.mean_square, lb.mean_square) = (ma, mb);
+            }
+        }
     }
 }
 
