@@ -192,9 +192,9 @@ impl IntervalPeaks {
     }
 }
 
-/// Planar delay line for blocks of at most [`MAX_FRAMES`] frames: each
-/// channel keeps its last `delay` frames in front of room for one block, so a
-/// block is delayed with three copies instead of a ring index per sample.
+/// Planar delay line for blocks: each channel keeps its last `delay`
+/// frames, so a block is delayed with two or three copies (`delay + n`
+/// values moved in all) instead of a ring index per sample.
 #[derive(Debug, Default)]
 struct Delay {
     lines: Vec<Vec<f64>>,
@@ -204,20 +204,27 @@ struct Delay {
 impl Delay {
     fn new(channels: usize, delay: usize) -> Self {
         Self {
-            lines: vec![vec![0.0; delay + MAX_FRAMES]; channels],
+            lines: vec![vec![0.0; delay]; channels],
             delay,
         }
     }
 
     /// `out[i]` = the sample of channel `ch` that came `delay` frames before
-    /// `input[i]` (equal lengths, at most [`MAX_FRAMES`]).
+    /// `input[i]` (equal lengths).
     #[inline]
     fn process(&mut self, ch: usize, input: &[f64], out: &mut [f64]) {
-        let n = input.len();
+        let (n, d) = (input.len(), self.delay);
         let line = &mut self.lines[ch];
-        line[self.delay..self.delay + n].copy_from_slice(input);
-        out.copy_from_slice(&line[..n]);
-        line.copy_within(n..n + self.delay, 0);
+        if n >= d {
+            // The history, then the block's head; its tail is the new history.
+            out[..d].copy_from_slice(line);
+            out[d..].copy_from_slice(&input[..n - d]);
+            line.copy_from_slice(&input[n - d..]);
+        } else {
+            out.copy_from_slice(&line[..n]);
+            line.copy_within(n.., 0);
+            line[d - n..].copy_from_slice(input);
+        }
     }
 
     /// Fill the history with `value` (0 for silence; 1 for a gain line).
