@@ -3,7 +3,7 @@
 //! A memoryless curve applied to a sine creates harmonics far above Nyquist;
 //! at the base rate they fold back as inharmonic aliases. The curve therefore
 //! runs inside an 8× half-band cascade of [`crate::oversample`]
-//! ([`CascadeDesign::SATURATION`]: flat to 0.4535·fs, 20 kHz at 44.1 kHz,
+//! (`CascadeDesign::SATURATION`: flat to 0.4535·fs, 20 kHz at 44.1 kHz,
 //! and ≥ 100 dB down from 0.5465·fs, so whatever folds back lands above
 //! 20 kHz or ≥ 100 dB down). At 8× a 10 kHz sine
 //! driven hard at 44.1 kHz keeps every alias below −80 dB relative to the

@@ -125,7 +125,7 @@ impl Default for LimiterParams {
 /// Linked 8× inter-sample peak detector (the limiter's): for each base-rate
 /// frame, the largest |value| over all channels on the 8× grid of the interval
 /// that starts at the frame [`latency`](Self::latency) frames earlier. Runs a
-/// block at a time (see [`crate::oversample_block`]).
+/// block at a time (the crate's block oversampler).
 ///
 /// Public so that a loudness search can detect once and model the limiter at
 /// any drive with [`DriveModel`]: interpolation is linear, so the peaks of a
